@@ -1,0 +1,491 @@
+/**
+ * A single WebSocket connection with a promise-based message API over `ws`.
+ *
+ * Lifecycle (a Connection exists only once the handshake succeeded; see connect.ts for dialling):
+ *
+ *     open ──close()──▶ closing ──close frame / closeTimeout──▶ closed
+ *       │                                                         ▲
+ *       └──── peer close / error / terminate ─────────────────────┘
+ *
+ * In every state, messages already received stay readable; once they are consumed, reads on a
+ * closed connection reject `WSPOOL_ERR_CONNECTION_CLOSED` with the close code and reason.
+ */
+import type { RawData, WebSocket } from 'ws';
+import { monotonic, now, startTimer, stopTimer, type Timer } from '../clock.js';
+import { channels } from '../diagnostics.js';
+import { WsPoolError, connectionClosedError, invalidConfig } from '../errors.js';
+import { Inbox, ReadKind, type InboxOwner, type Message, type ReadOptions } from './inbox.js';
+import {
+  kDiscardPending,
+  kLastError,
+  kObserver,
+  kSetDiscarding,
+  kTerminate,
+  type ConnectionObserver,
+} from './internal.js';
+
+/** How a connection ended. */
+export interface CloseInfo {
+  /** Close code (1006 when the socket dropped without a close frame). */
+  code: number;
+  /** Close reason sent by the peer or by us. */
+  reason: string;
+  /** True when the closing handshake completed. */
+  wasClean: boolean;
+}
+
+/** Options of {@link Connection.ping}. */
+export interface PingOptions {
+  /** Cancels the wait; rejects with `signal.reason`. */
+  signal?: AbortSignal;
+  /**
+   * Ms to wait for the pong, then `WSPOOL_ERR_PING_TIMEOUT`.
+   * @default 5_000
+   */
+  timeout?: number;
+}
+
+/** What a send accepts: a string goes as a text frame, bytes as a binary frame. */
+export type SendData = string | Uint8Array | ArrayBuffer;
+
+const OPEN = 1;
+const TEXT = { binary: false } as const;
+const BINARY = { binary: true } as const;
+const DEFAULT_PING_TIMEOUT = 5_000;
+const RESOLVED: Promise<void> = Promise.resolve();
+const kConnection = Symbol('wspool.connection');
+
+interface PendingPing {
+  started: number;
+  resolve: (rtt: number) => void;
+  reject: (error: unknown) => void;
+  timer: Timer | undefined;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+interface ConnectionInit {
+  url: string;
+  maxBufferedMessages: number;
+  sendHighWaterMark: number;
+  closeTimeout: number;
+}
+
+// Hot-path socket listeners are module-level functions (no per-connection closures); they reach the
+// Connection through a symbol on the socket. They are assigned in the class's static block so they
+// can use its #private members.
+let onSocketMessage: (this: WebSocket, data: RawData, isBinary: boolean) => void;
+let onSocketPong: (this: WebSocket, data: Buffer) => void;
+let onSocketClose: (this: WebSocket, code: number, reason: Buffer) => void;
+let onSocketError: (this: WebSocket, error: Error) => void;
+
+/**
+ * An open WebSocket connection. Obtain one with {@link connect}; a pool hands out
+ * {@link PooledConnection} handles over the same API.
+ *
+ * @example
+ * ```ts
+ * await using conn = await connect('ws://127.0.0.1:8080');
+ * await conn.sendJSON({ op: 'subscribe', channel: 'trades' });
+ * for await (const msg of conn) console.log(msg);
+ * ```
+ */
+export class Connection implements AsyncDisposable, AsyncIterable<Message> {
+  /** The URL, with credentials and query values redacted. */
+  readonly url: string;
+  /** Epoch ms when the connection opened. */
+  readonly createdAt: number;
+
+  readonly #ws: WebSocket;
+  readonly #inbox: Inbox;
+  readonly #highWaterMark: number;
+  readonly #closeTimeout: number;
+  readonly #closed: Promise<CloseInfo>;
+  #resolveClosed!: (info: CloseInfo) => void;
+  #closeInfo: CloseInfo | undefined;
+  #closeStarted = false;
+  #closeTimer: Timer | undefined;
+  #lastUsedAt: number;
+  #lastError: Error | undefined;
+  #pings = new Map<string, PendingPing>();
+  #pingSeq = 0;
+  #observer: ConnectionObserver | undefined;
+  #startedMono: number;
+
+  static {
+    onSocketMessage = function (data, isBinary) {
+      const conn = (this as unknown as Record<symbol, Connection>)[kConnection] as Connection;
+      conn.#inbox.push(isBinary ? (data as Buffer) : (data as Buffer).toString());
+    };
+    onSocketPong = function (data) {
+      const conn = (this as unknown as Record<symbol, Connection>)[kConnection] as Connection;
+      conn.#pong(data.toString());
+    };
+    onSocketClose = function (code, reason) {
+      const conn = (this as unknown as Record<symbol, Connection>)[kConnection] as Connection;
+      conn.#onClose(code, reason.toString());
+    };
+    onSocketError = function (error) {
+      const conn = (this as unknown as Record<symbol, Connection>)[kConnection] as Connection;
+      conn.#lastError = error;
+      if (channels.connectionError.hasSubscribers) {
+        channels.connectionError.publish({ url: conn.url, error: conn.#wrapError(error) });
+      }
+    };
+  }
+
+  /** @internal Use {@link connect}. */
+  constructor(ws: WebSocket, init: ConnectionInit) {
+    this.#ws = ws;
+    this.url = init.url;
+    this.#highWaterMark = init.sendHighWaterMark;
+    this.#closeTimeout = init.closeTimeout;
+    this.createdAt = now();
+    this.#lastUsedAt = this.createdAt;
+    this.#startedMono = monotonic();
+    const owner: InboxOwner = {
+      inboxFull: () => ws.pause(),
+      inboxDrained: () => {
+        if (ws.readyState === OPEN) ws.resume();
+      },
+      inboxDiscarded: () => this.#observer?.messageDiscarded(this),
+    };
+    this.#inbox = new Inbox(init.maxBufferedMessages, owner);
+    this.#closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+    (ws as unknown as Record<symbol, Connection>)[kConnection] = this;
+    ws.on('message', onSocketMessage);
+    ws.on('pong', onSocketPong);
+    ws.on('close', onSocketClose);
+    ws.on('error', onSocketError);
+  }
+
+  /** The subprotocol the server selected ('' when none). */
+  get protocol(): string {
+    return this.#ws.protocol;
+  }
+
+  /** True while the socket is open and no close has started. */
+  get isOpen(): boolean {
+    return this.#ws.readyState === OPEN && !this.#closeStarted;
+  }
+
+  /** Epoch ms of the last send or read. */
+  get lastUsedAt(): number {
+    return this.#lastUsedAt;
+  }
+
+  /** Bytes queued in the socket and not yet sent. */
+  get bufferedAmount(): number {
+    return this.#ws.bufferedAmount;
+  }
+
+  /** Unread inbound messages. */
+  get pendingMessages(): number {
+    return this.#inbox.length;
+  }
+
+  /** Settles once the socket is closed; never rejects. */
+  get closed(): Promise<CloseInfo> {
+    return this.#closed;
+  }
+
+  /**
+   * Send a message: a string as a text frame, bytes as a binary frame. Resolves once the frame is
+   * accepted and the socket's `bufferedAmount` is below `sendHighWaterMark` (backpressure: a slow
+   * peer makes this wait instead of buffering without bound).
+   */
+  send(data: SendData): Promise<void> {
+    if (typeof data === 'string') return this.#send(data, TEXT, data.length);
+    if (data instanceof Uint8Array) return this.#send(data, BINARY, data.byteLength);
+    if (data instanceof ArrayBuffer) return this.#send(data, BINARY, data.byteLength);
+    return Promise.reject(
+      new WsPoolError(
+        'WSPOOL_ERR_UNEXPECTED_MESSAGE_TYPE',
+        `send() takes a string, Uint8Array or ArrayBuffer, got ${data === null ? 'null' : typeof data}. Use sendJSON() for objects.`,
+      ),
+    );
+  }
+
+  /** Send a text frame. */
+  sendMessage(text: string): Promise<void> {
+    if (typeof text !== 'string') {
+      return Promise.reject(
+        new WsPoolError(
+          'WSPOOL_ERR_UNEXPECTED_MESSAGE_TYPE',
+          'sendMessage() takes a string; use sendBinary() for bytes and sendJSON() for objects.',
+        ),
+      );
+    }
+    return this.#send(text, TEXT, text.length);
+  }
+
+  /** Send a binary frame. */
+  sendBinary(data: Uint8Array | ArrayBuffer): Promise<void> {
+    if (!(data instanceof Uint8Array || data instanceof ArrayBuffer)) {
+      return Promise.reject(
+        new WsPoolError(
+          'WSPOOL_ERR_UNEXPECTED_MESSAGE_TYPE',
+          'sendBinary() takes a Uint8Array or ArrayBuffer; use sendMessage() for text.',
+        ),
+      );
+    }
+    return this.#send(data, BINARY, data.byteLength);
+  }
+
+  /** Serialise `value` with `JSON.stringify` and send it as a text frame. */
+  sendJSON(value: unknown): Promise<void> {
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(value);
+    } catch (cause) {
+      return Promise.reject(
+        new WsPoolError(
+          'WSPOOL_ERR_INVALID_JSON',
+          `sendJSON() could not serialise the value (${(cause as Error).message}); BigInt and cyclic objects need converting first.`,
+          { cause, data: value },
+        ),
+      );
+    }
+    if (text === undefined) {
+      return Promise.reject(
+        new WsPoolError(
+          'WSPOOL_ERR_INVALID_JSON',
+          `sendJSON() got a value JSON cannot represent (${typeof value}); send an object, array, string, number, boolean or null.`,
+          { data: value },
+        ),
+      );
+    }
+    return this.#send(text, TEXT, text.length);
+  }
+
+  /** The next message: text as `string`, binary as `Uint8Array`. Concurrent reads are served in call order. */
+  read(options?: ReadOptions): Promise<Message> {
+    this.#lastUsedAt = now();
+    return this.#inbox.read(ReadKind.Any, options) as Promise<Message>;
+  }
+
+  /** The next message, which must be text (else `WSPOOL_ERR_UNEXPECTED_MESSAGE_TYPE`, message in `error.data`). */
+  readMessage(options?: ReadOptions): Promise<string> {
+    this.#lastUsedAt = now();
+    return this.#inbox.read(ReadKind.Text, options) as Promise<string>;
+  }
+
+  /** The next message, which must be binary (else `WSPOOL_ERR_UNEXPECTED_MESSAGE_TYPE`, message in `error.data`). */
+  readBinary(options?: ReadOptions): Promise<Uint8Array> {
+    this.#lastUsedAt = now();
+    return this.#inbox.read(ReadKind.Binary, options) as Promise<Uint8Array>;
+  }
+
+  /** The next message parsed as JSON (else `WSPOOL_ERR_INVALID_JSON`, message in `error.data`). */
+  readJSON<T = unknown>(options?: ReadOptions): Promise<T> {
+    this.#lastUsedAt = now();
+    return this.#inbox.read(ReadKind.Json, options) as Promise<T>;
+  }
+
+  /**
+   * Iterate messages. Ends on a normal close (1000/1001); throws the `WSPOOL_ERR_CONNECTION_CLOSED`
+   * error otherwise, and whatever a read throws (abort, timeout).
+   */
+  async *messages(options?: ReadOptions): AsyncGenerator<Message, void, undefined> {
+    for (;;) {
+      let message: Message;
+      try {
+        message = await this.read(options);
+      } catch (error) {
+        if (isNormalClose(error)) return;
+        throw error;
+      }
+      yield message;
+    }
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Message> {
+    return this.messages();
+  }
+
+  /** Send a ping and resolve with the round trip in ms once the matching pong arrives. */
+  ping(options?: PingOptions): Promise<number> {
+    if (!this.isOpen) return Promise.reject(this.#closedError());
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    const timeout = options?.timeout ?? DEFAULT_PING_TIMEOUT;
+    const id = (++this.#pingSeq).toString(36);
+    return new Promise<number>((resolve, reject) => {
+      const pending: PendingPing = {
+        started: monotonic(),
+        resolve,
+        reject,
+        timer: undefined,
+        signal,
+        onAbort: undefined,
+      };
+      if (timeout !== Infinity) {
+        pending.timer = startTimer(() => {
+          this.#settlePing(id);
+          reject(
+            new WsPoolError(
+              'WSPOOL_ERR_PING_TIMEOUT',
+              `No pong within ${timeout} ms: the peer or the network path is not responding. Discard this connection.`,
+            ),
+          );
+        }, timeout);
+      }
+      if (signal) {
+        pending.onAbort = () => {
+          this.#settlePing(id);
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', pending.onAbort, { once: true });
+      }
+      this.#pings.set(id, pending);
+      this.#ws.ping(id);
+    });
+  }
+
+  /**
+   * Start the closing handshake and resolve once the socket is closed; terminates the socket if the
+   * peer does not complete the handshake within `closeTimeout`. Idempotent.
+   * @param code Close code: 1000 or 3000–4999. @default 1000
+   * @param reason Close reason (≤ 123 bytes). @default ''
+   */
+  close(code = 1000, reason = ''): Promise<void> {
+    if (!this.#closeStarted && !this.#closeInfo) {
+      if (code !== 1000 && !(Number.isInteger(code) && code >= 3000 && code <= 4999)) {
+        return Promise.reject(invalidConfig('code', 'a close code of 1000 or 3000–4999', code));
+      }
+      if (typeof reason !== 'string' || Buffer.byteLength(reason) > 123) {
+        return Promise.reject(invalidConfig('reason', 'a string of at most 123 bytes', reason));
+      }
+      this.#closeStarted = true;
+      this.#ws.close(code, reason);
+      if (this.#closeTimeout !== Infinity) {
+        this.#closeTimer = startTimer(() => this.#ws.terminate(), this.#closeTimeout);
+      }
+    }
+    return this.#closed.then(noop);
+  }
+
+  /** `await using conn = await connect(...)` closes the connection at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  // ---- package-internal (symbol-keyed) -------------------------------------------------------
+
+  /** @internal */
+  [kObserver](observer: ConnectionObserver | undefined): void {
+    this.#observer = observer;
+  }
+
+  /** @internal Drop unread messages; returns how many. */
+  [kDiscardPending](): number {
+    return this.#inbox.discardAll();
+  }
+
+  /** @internal While on, arriving messages are dropped (an idle pooled connection). */
+  [kSetDiscarding](on: boolean): void {
+    this.#inbox.discarding = on;
+  }
+
+  /** @internal Cut the socket now (forced pool close, dead peer). */
+  [kTerminate](): Promise<CloseInfo> {
+    this.#closeStarted = true;
+    this.#ws.terminate();
+    return this.#closed;
+  }
+
+  /** @internal The last socket error, for `cause`. */
+  get [kLastError](): Error | undefined {
+    return this.#lastError;
+  }
+
+  // ---- private -------------------------------------------------------------------------------
+
+  #send(
+    data: string | Uint8Array | ArrayBuffer,
+    opts: typeof TEXT | typeof BINARY,
+    size: number,
+  ): Promise<void> {
+    const ws = this.#ws;
+    if (ws.readyState !== OPEN || this.#closeStarted) return Promise.reject(this.#closedError());
+    this.#lastUsedAt = now();
+    // Fast path: room below the high-water mark, so resolve without waiting for the write callback.
+    if (ws.bufferedAmount + size < this.#highWaterMark) {
+      ws.send(data, opts);
+      return RESOLVED;
+    }
+    // Slow path: resolve once this frame has been flushed to the kernel, which is when
+    // bufferedAmount no longer counts it.
+    return new Promise<void>((resolve, reject) => {
+      ws.send(data, opts, (error) => {
+        if (error) reject(this.#closedError(error));
+        else resolve();
+      });
+    });
+  }
+
+  #pong(id: string): void {
+    const pending = this.#pings.get(id);
+    if (!pending) return; // unsolicited or late pong
+    const rtt = monotonic() - pending.started;
+    this.#settlePing(id);
+    pending.resolve(rtt);
+  }
+
+  #settlePing(id: string): void {
+    const pending = this.#pings.get(id);
+    if (!pending) return;
+    this.#pings.delete(id);
+    stopTimer(pending.timer);
+    if (pending.onAbort) pending.signal?.removeEventListener('abort', pending.onAbort);
+  }
+
+  #onClose(code: number, reason: string): void {
+    stopTimer(this.#closeTimer);
+    this.#closeTimer = undefined;
+    const info: CloseInfo = { code, reason, wasClean: code !== 1006 };
+    this.#closeInfo = info;
+    const error = this.#closedError();
+    this.#inbox.close(error);
+    for (const [id, pending] of this.#pings) {
+      this.#settlePing(id);
+      pending.reject(error);
+    }
+    this.#resolveClosed(info);
+    if (channels.connectionClose.hasSubscribers) {
+      channels.connectionClose.publish({
+        url: this.url,
+        code,
+        reason,
+        wasClean: info.wasClean,
+        durationMs: monotonic() - this.#startedMono,
+      });
+    }
+    this.#observer?.connectionClosed(this);
+  }
+
+  #closedError(cause?: unknown): WsPoolError {
+    const info = this.#closeInfo;
+    const lastError = cause ?? this.#lastError;
+    if (info) return connectionClosedError(info.code, info.reason, lastError);
+    return connectionClosedError(1006, 'closing', lastError);
+  }
+
+  #wrapError(error: Error): WsPoolError {
+    return new WsPoolError(
+      'WSPOOL_ERR_CONNECTION_CLOSED',
+      `WebSocket error on ${this.url}: ${error.message}. The connection will close.`,
+      { cause: error },
+    );
+  }
+}
+
+function noop(): void {}
+
+function isNormalClose(error: unknown): boolean {
+  return (
+    error instanceof WsPoolError &&
+    error.code === 'WSPOOL_ERR_CONNECTION_CLOSED' &&
+    (error.closeCode === 1000 || error.closeCode === 1001)
+  );
+}

@@ -1,0 +1,244 @@
+/**
+ * The inbound side of a connection: a FIFO of unread messages and a FIFO of waiting readers.
+ *
+ * Invariant: at most one of the two queues is non-empty. A message that finds a waiting reader is
+ * handed to it directly; a reader that finds a message takes it at once. Concurrent reads are
+ * therefore served in call order and no message is dropped or reordered.
+ *
+ * Bounding: when `limit` messages are queued the owner pauses the socket (TCP backpressure);
+ * once reads drain the queue below the limit it resumes. Messages already parsed from the current
+ * TCP chunk may still arrive after the pause, so the queue can exceed `limit` by at most one
+ * chunk's worth of frames; it never grows without bound.
+ */
+import { MAX_TIMER_MS, startTimer, stopTimer, type Timer } from '../clock.js';
+import { WsPoolError } from '../errors.js';
+import { Deque } from '../util/deque.js';
+import { LinkedList, type ListNode } from '../util/linked-list.js';
+
+/** An inbound message: text frames as `string`, binary frames as bytes (a `Buffer`, which is a `Uint8Array`). */
+export type Message = string | Uint8Array;
+
+/** Options of every read. */
+export interface ReadOptions {
+  /** Cancels the read; it rejects with `signal.reason` and consumes nothing. */
+  signal?: AbortSignal;
+  /** Ms to wait for a message; then `WSPOOL_ERR_READ_TIMEOUT`, nothing consumed. No limit by default. */
+  timeout?: number;
+}
+
+/** What a read expects. */
+export const enum ReadKind {
+  Any,
+  Text,
+  Binary,
+  Json,
+}
+
+/** Callbacks into the owner (one object per inbox, not one closure per message). */
+export interface InboxOwner {
+  /** The queue reached its limit: pause the socket. */
+  inboxFull(): void;
+  /** The queue fell below its limit: resume the socket. */
+  inboxDrained(): void;
+  /** A message arrived while discarding (an idle pooled connection). */
+  inboxDiscarded(): void;
+}
+
+interface Reader extends ListNode {
+  kind: ReadKind;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+  timer: Timer | undefined;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+export class Inbox {
+  readonly #messages = new Deque<Message>(16);
+  readonly #readers = new LinkedList<Reader>();
+  readonly #limit: number;
+  readonly #owner: InboxOwner;
+  #full = false;
+  #discarding = false;
+  #closedError: WsPoolError | undefined;
+
+  constructor(limit: number, owner: InboxOwner) {
+    this.#limit = limit;
+    this.#owner = owner;
+  }
+
+  /** Unread messages. */
+  get length(): number {
+    return this.#messages.length;
+  }
+
+  /** Waiting readers. */
+  get readers(): number {
+    return this.#readers.length;
+  }
+
+  /** While on, arriving messages are dropped and reported to the owner (idle pooled connections). */
+  set discarding(on: boolean) {
+    this.#discarding = on;
+  }
+
+  /** A message from the socket. */
+  push(message: Message): void {
+    if (this.#discarding) {
+      this.#owner.inboxDiscarded();
+      return;
+    }
+    const reader = this.#readers.shift();
+    if (reader) {
+      settleReader(reader, message);
+      return;
+    }
+    this.#messages.push(message);
+    if (!this.#full && this.#messages.length >= this.#limit) {
+      this.#full = true;
+      this.#owner.inboxFull();
+    }
+  }
+
+  /** The next message, converted for `kind`. */
+  read(kind: ReadKind, options?: ReadOptions): Promise<unknown> {
+    if (this.#messages.length > 0) {
+      const message = this.#messages.shift() as Message;
+      if (this.#full && this.#messages.length < this.#limit) {
+        this.#full = false;
+        this.#owner.inboxDrained();
+      }
+      try {
+        return Promise.resolve(convert(kind, message));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    if (this.#closedError) return Promise.reject(this.#closedError);
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    const timeout = options?.timeout;
+    return new Promise((resolve, reject) => {
+      const reader: Reader = {
+        prev: null,
+        next: null,
+        list: null,
+        kind,
+        resolve,
+        reject,
+        timer: undefined,
+        signal,
+        onAbort: undefined,
+      };
+      if (timeout !== undefined && timeout !== Infinity) {
+        reader.timer = startTimer(
+          () => {
+            this.#readers.remove(reader);
+            detach(reader);
+            reject(
+              new WsPoolError(
+                'WSPOOL_ERR_READ_TIMEOUT',
+                `No message arrived within ${timeout} ms; nothing was consumed. Read again, or raise the read timeout.`,
+              ),
+            );
+          },
+          Math.min(Math.max(timeout, 0), MAX_TIMER_MS),
+        );
+      }
+      if (signal) {
+        reader.onAbort = () => {
+          this.#readers.remove(reader);
+          detach(reader);
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', reader.onAbort, { once: true });
+      }
+      this.#readers.push(reader);
+    });
+  }
+
+  /** The socket closed: waiting readers reject now; queued messages stay readable, then reads reject. */
+  close(error: WsPoolError): void {
+    this.#closedError = error;
+    for (let reader = this.#readers.shift(); reader; reader = this.#readers.shift()) {
+      detach(reader);
+      reader.reject(error);
+    }
+  }
+
+  /** Drop every unread message (stale replies at release); returns how many. */
+  discardAll(): number {
+    const count = this.#messages.length;
+    while (this.#messages.length > 0) this.#messages.shift();
+    if (this.#full) {
+      this.#full = false;
+      this.#owner.inboxDrained();
+    }
+    return count;
+  }
+}
+
+function detach(reader: Reader): void {
+  stopTimer(reader.timer);
+  reader.timer = undefined;
+  if (reader.onAbort) reader.signal?.removeEventListener('abort', reader.onAbort);
+  reader.onAbort = undefined;
+}
+
+function settleReader(reader: Reader, message: Message): void {
+  detach(reader);
+  let value: unknown;
+  try {
+    value = convert(reader.kind, message);
+  } catch (error) {
+    reader.reject(error);
+    return;
+  }
+  reader.resolve(value);
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Convert a message for a read kind; a mismatch throws with the consumed message as `data`. */
+export function convert(kind: ReadKind, message: Message): unknown {
+  switch (kind) {
+    case ReadKind.Any:
+      return message;
+    case ReadKind.Text:
+      if (typeof message === 'string') return message;
+      throw new WsPoolError(
+        'WSPOOL_ERR_UNEXPECTED_MESSAGE_TYPE',
+        'readMessage() expected a text message but a binary one arrived; it is in error.data. Use read() to accept both.',
+        { data: message },
+      );
+    case ReadKind.Binary:
+      if (typeof message !== 'string') return message;
+      throw new WsPoolError(
+        'WSPOOL_ERR_UNEXPECTED_MESSAGE_TYPE',
+        'readBinary() expected a binary message but a text one arrived; it is in error.data. Use read() to accept both.',
+        { data: message },
+      );
+    case ReadKind.Json: {
+      // JSON is accepted in text frames and, UTF-8 encoded, in binary frames (some servers send it so).
+      let text: string;
+      try {
+        text = typeof message === 'string' ? message : decoder.decode(message);
+      } catch (cause) {
+        throw new WsPoolError(
+          'WSPOOL_ERR_INVALID_JSON',
+          'readJSON() got a binary message that is not UTF-8 text; it is in error.data.',
+          { data: message, cause },
+        );
+      }
+      try {
+        return JSON.parse(text) as unknown;
+      } catch (cause) {
+        throw new WsPoolError(
+          'WSPOOL_ERR_INVALID_JSON',
+          'readJSON() got a message that is not valid JSON; it is in error.data. Use readMessage() for non-JSON payloads.',
+          { data: message, cause },
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * Package-internal hooks on a {@link Connection}, keyed by symbols that are not exported from the
+ * package entry point. The pools use them; users cannot reach them by accident.
+ */
+export const kObserver = Symbol('wspool.observer');
+export const kDiscardPending = Symbol('wspool.discardPending');
+export const kSetDiscarding = Symbol('wspool.setDiscarding');
+export const kTerminate = Symbol('wspool.terminate');
+export const kLastError = Symbol('wspool.lastError');
+
+/** What a pool learns from a connection it owns. */
+export interface ConnectionObserver {
+  /** The socket closed (any side, any reason). Called once. */
+  connectionClosed(conn: object): void;
+  /** A message was dropped because the connection was idle in a pool. */
+  messageDiscarded(conn: object): void;
+}
