@@ -11,12 +11,14 @@
  * closed connection reject `WSPOOL_ERR_CONNECTION_CLOSED` with the close code and reason.
  */
 import type { RawData, WebSocket } from 'ws';
-import { monotonic, now, startTimer, stopTimer, type Timer } from '../clock.js';
+import { MAX_TIMER_MS, monotonic, now, startTimer, stopTimer, type Timer } from '../clock.js';
 import { channels } from '../diagnostics.js';
 import { WsPoolError, connectionClosedError, invalidConfig } from '../errors.js';
 import { Inbox, ReadKind, type InboxOwner, type Message, type ReadOptions } from './inbox.js';
 import {
+  kCancelReads,
   kDiscardPending,
+  kSetMessageHandler,
   kLastError,
   kObserver,
   kSetDiscarding,
@@ -111,11 +113,14 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
   #pingSeq = 0;
   #observer: ConnectionObserver | undefined;
   #startedMono: number;
+  #handler: ((message: Message) => void) | undefined;
 
   static {
     onSocketMessage = function (data, isBinary) {
       const conn = (this as unknown as Record<symbol, Connection>)[kConnection] as Connection;
-      conn.#inbox.push(isBinary ? (data as Buffer) : (data as Buffer).toString());
+      const message = isBinary ? (data as Buffer) : (data as Buffer).toString();
+      if (conn.#handler) conn.#handler(message);
+      else conn.#inbox.push(message);
     };
     onSocketPong = function (data) {
       const conn = (this as unknown as Record<symbol, Connection>)[kConnection] as Connection;
@@ -144,7 +149,11 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
     this.#lastUsedAt = this.createdAt;
     this.#startedMono = monotonic();
     const owner: InboxOwner = {
-      inboxFull: () => ws.pause(),
+      // Never pause once a close has started: the peer's close frame must still be read, or the
+      // closing handshake stalls until closeTimeout and ends unclean (1006).
+      inboxFull: () => {
+        if (!this.#closeStarted) ws.pause();
+      },
       inboxDrained: () => {
         if (ws.readyState === OPEN) ws.resume();
       },
@@ -328,7 +337,7 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
               `No pong within ${timeout} ms: the peer or the network path is not responding. Discard this connection.`,
             ),
           );
-        }, timeout);
+        }, clampDelay(timeout));
       }
       if (signal) {
         pending.onAbort = () => {
@@ -358,8 +367,11 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
       }
       this.#closeStarted = true;
       this.#ws.close(code, reason);
+      // A full inbox paused the socket; the peer's close frame sits behind the unread messages, so
+      // read on (they stay readable) or the handshake could only end by closeTimeout, unclean.
+      this.#ws.resume();
       if (this.#closeTimeout !== Infinity) {
-        this.#closeTimer = startTimer(() => this.#ws.terminate(), this.#closeTimeout);
+        this.#closeTimer = startTimer(() => this.#ws.terminate(), clampDelay(this.#closeTimeout));
       }
     }
     return this.#closed.then(noop);
@@ -385,6 +397,19 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
   /** @internal While on, arriving messages are dropped (an idle pooled connection). */
   [kSetDiscarding](on: boolean): void {
     this.#inbox.discarding = on;
+  }
+
+  /**
+   * @internal Route every inbound message to `handler` instead of the inbox (the multiplexed pool
+   * matches replies as they arrive). Messages already queued stay in the inbox.
+   */
+  [kSetMessageHandler](handler: ((message: Message) => void) | undefined): void {
+    this.#handler = handler;
+  }
+
+  /** @internal Reject reads still waiting (the handle that issued them was released). */
+  [kCancelReads](error: WsPoolError): void {
+    this.#inbox.cancelReaders(error);
   }
 
   /** @internal Cut the socket now (forced pool close, dead peer). */
@@ -481,6 +506,12 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
 }
 
 function noop(): void {}
+
+// setTimeout fires at once (after a TimeoutOverflowWarning) for delays above 2^31-1 ms, so a long
+// finite timeout would expire immediately; clamp it, and treat negative values as 0.
+function clampDelay(ms: number): number {
+  return Math.min(Math.max(ms, 0), MAX_TIMER_MS);
+}
 
 function isNormalClose(error: unknown): boolean {
   return (

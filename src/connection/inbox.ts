@@ -102,6 +102,10 @@ export class Inbox {
 
   /** The next message, converted for `kind`. */
   read(kind: ReadKind, options?: ReadOptions): Promise<unknown> {
+    // An already-aborted signal wins over a queued message: the read must consume nothing (the
+    // platform convention, as fetch() does), else the message would be lost to a caller that gave up.
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
     if (this.#messages.length > 0) {
       const message = this.#messages.shift() as Message;
       if (this.#full && this.#messages.length < this.#limit) {
@@ -115,8 +119,6 @@ export class Inbox {
       }
     }
     if (this.#closedError) return Promise.reject(this.#closedError);
-    const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(signal.reason as Error);
     const timeout = options?.timeout;
     return new Promise((resolve, reject) => {
       const reader: Reader = {
@@ -160,6 +162,14 @@ export class Inbox {
   /** The socket closed: waiting readers reject now; queued messages stay readable, then reads reject. */
   close(error: WsPoolError): void {
     this.#closedError = error;
+    for (let reader = this.#readers.shift(); reader; reader = this.#readers.shift()) {
+      detach(reader);
+      reader.reject(error);
+    }
+  }
+
+  /** Reject every waiting reader with `error` (the borrower released its handle); the inbox stays open. */
+  cancelReaders(error: WsPoolError): void {
     for (let reader = this.#readers.shift(); reader; reader = this.#readers.shift()) {
       detach(reader);
       reader.reject(error);

@@ -7,6 +7,8 @@ export const kDiscardPending = Symbol('wspool.discardPending');
 export const kSetDiscarding = Symbol('wspool.setDiscarding');
 export const kTerminate = Symbol('wspool.terminate');
 export const kLastError = Symbol('wspool.lastError');
+export const kCancelReads = Symbol('wspool.cancelReads');
+export const kSetMessageHandler = Symbol('wspool.setMessageHandler');
 
 /** What a pool learns from a connection it owns. */
 export interface ConnectionObserver {

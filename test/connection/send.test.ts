@@ -1,0 +1,269 @@
+// Outbound side of a Connection against a real `ws` server on 127.0.0.1: frame types, argument
+// checks, JSON serialisation failures and send backpressure (sendHighWaterMark).
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ConnectionJar,
+  connectPeer,
+  rawSocket,
+  settlesWithin,
+  startPeerServer,
+  track,
+  until,
+  within,
+  wsErrorOf,
+  type PeerServer,
+} from './support.js';
+
+let server: PeerServer;
+const jar = new ConnectionJar();
+
+beforeAll(async () => {
+  // Echoes each message with its frame type, and records it.
+  server = await startPeerServer({
+    onPeer: (peer) =>
+      peer.ws.on('message', (data, isBinary) => {
+        if (peer.ws.readyState === peer.ws.OPEN) peer.ws.send(data, { binary: isBinary });
+      }),
+  });
+});
+afterEach(() => jar.closeAll());
+afterAll(() => server.close());
+
+describe('send round trips', () => {
+  it('sends strings as text frames and bytes as binary frames, and reads them back with their type', async () => {
+    const { conn, peer } = await connectPeer(server);
+    jar.add(conn);
+    const backing = new Uint8Array([0, 0, 7, 8, 9, 0]);
+
+    await conn.send('héllo wörld ✓');
+    await conn.send(new Uint8Array([1, 2, 3]));
+    await conn.send(new Uint8Array([4, 5]).buffer);
+    await conn.send(backing.subarray(2, 5)); // a view: only its own bytes go out
+    await conn.sendMessage('plain text');
+    await conn.sendBinary(Buffer.from([0xff, 0x00]));
+    await conn.sendBinary(new Uint8Array([6]).buffer);
+    await conn.sendJSON({ a: 1, b: [true, null, 'x'], c: { d: 'é' } });
+
+    // What the server saw, frame type included.
+    await until(() => peer.received.length === 8, 'the server to receive 8 frames');
+    expect(peer.received[0]).toBe('héllo wörld ✓');
+    expect(peer.received[1]).toEqual(Buffer.from([1, 2, 3]));
+    expect(peer.received[2]).toEqual(Buffer.from([4, 5]));
+    expect(peer.received[3]).toEqual(Buffer.from([7, 8, 9]));
+    expect(peer.received[4]).toBe('plain text');
+    expect(peer.received[5]).toEqual(Buffer.from([0xff, 0x00]));
+    expect(peer.received[6]).toEqual(Buffer.from([6]));
+    expect(peer.received[7]).toBe('{"a":1,"b":[true,null,"x"],"c":{"d":"é"}}');
+
+    // The echoes, read back: text stays text, binary stays binary.
+    expect(await conn.read()).toBe('héllo wörld ✓');
+    const bin = await conn.read();
+    expect(bin).toBeInstanceOf(Uint8Array);
+    expect([...(bin as Uint8Array)]).toEqual([1, 2, 3]);
+    expect([...(await conn.readBinary())]).toEqual([4, 5]);
+    expect([...(await conn.readBinary())]).toEqual([7, 8, 9]);
+    expect(await conn.readMessage()).toBe('plain text');
+    expect([...(await conn.readBinary())]).toEqual([0xff, 0x00]);
+    expect([...(await conn.readBinary())]).toEqual([6]);
+    expect(await conn.readJSON()).toEqual({ a: 1, b: [true, null, 'x'], c: { d: 'é' } });
+    expect(conn.pendingMessages).toBe(0);
+  });
+
+  it('round-trips an empty text frame and an empty binary frame', async () => {
+    const { conn } = await connectPeer(server);
+    jar.add(conn);
+    await conn.send('');
+    await conn.send(new Uint8Array(0));
+    expect(await conn.read()).toBe('');
+    const empty = await conn.read();
+    expect(empty).toBeInstanceOf(Uint8Array);
+    expect((empty as Uint8Array).byteLength).toBe(0);
+  });
+
+  it('updates lastUsedAt on send', async () => {
+    const { conn } = await connectPeer(server);
+    jar.add(conn);
+    expect(conn.lastUsedAt).toBe(conn.createdAt);
+    const before = Date.now();
+    await conn.sendMessage('x');
+    expect(conn.lastUsedAt).toBeGreaterThanOrEqual(before);
+  });
+});
+
+describe('send argument checks', () => {
+  it('rejects a value that is neither text nor bytes and sends nothing', async () => {
+    const { conn, peer } = await connectPeer(server);
+    jar.add(conn);
+    const bad: [string, Promise<void>][] = [
+      ['send(number)', conn.send(42 as never)],
+      ['send(object)', conn.send({ a: 1 } as never)],
+      ['send(null)', conn.send(null as never)],
+      ['send(Uint16Array)', conn.send(new Uint16Array([1]) as never)],
+      ['sendMessage(bytes)', conn.sendMessage(Buffer.from('x') as never)],
+      ['sendBinary(string)', conn.sendBinary('x' as never)],
+    ];
+    for (const [what, promise] of bad) {
+      const error = await wsErrorOf(promise, 'WSPOOL_ERR_UNEXPECTED_MESSAGE_TYPE');
+      expect(error.message, what).toMatch(/send(Message|Binary)?\(\)/);
+    }
+    // Nothing went out: the first frame the server sees is the marker sent afterwards.
+    await conn.sendMessage('marker');
+    expect(await conn.readMessage()).toBe('marker');
+    expect(peer.received).toEqual(['marker']);
+  });
+
+  it('sendJSON rejects BigInt, cyclic and unrepresentable values with INVALID_JSON and sends nothing', async () => {
+    const { conn, peer } = await connectPeer(server);
+    jar.add(conn);
+    const withBigInt = { n: 10n };
+    const cyclic: Record<string, unknown> = { name: 'loop' };
+    cyclic.self = cyclic;
+
+    const bigErr = await wsErrorOf(conn.sendJSON(withBigInt), 'WSPOOL_ERR_INVALID_JSON');
+    expect(bigErr.data).toBe(withBigInt);
+    expect(bigErr.cause).toBeInstanceOf(TypeError);
+    expect(bigErr.message).toMatch(/BigInt/);
+
+    const cycErr = await wsErrorOf(conn.sendJSON(cyclic), 'WSPOOL_ERR_INVALID_JSON');
+    expect(cycErr.data).toBe(cyclic);
+    expect(cycErr.cause).toBeInstanceOf(TypeError);
+
+    const undefErr = await wsErrorOf(conn.sendJSON(undefined), 'WSPOOL_ERR_INVALID_JSON');
+    expect(undefErr.data).toBeUndefined();
+    await wsErrorOf(
+      conn.sendJSON(() => 1),
+      'WSPOOL_ERR_INVALID_JSON',
+    );
+
+    await conn.sendJSON({ ok: true });
+    expect(await conn.readJSON()).toEqual({ ok: true });
+    expect(peer.received).toEqual(['{"ok":true}']);
+  });
+});
+
+describe('send backpressure', () => {
+  const HWM = 64 * 1024;
+  const FRAME = 64 * 1024;
+  // A client frame of 64 KiB carries a 14-byte header (2 + 8-byte length + 4-byte mask).
+  const BOUND = HWM + FRAME + 14;
+
+  /**
+   * Sends 64 KiB frames one after another, each awaited as a producer would, until one stays
+   * unresolved: the kernel buffers of both ends are full and bufferedAmount is at the mark. A send
+   * still pending after 50 ms is watched 250 ms more (sampling bufferedAmount) before it counts as
+   * held, so a send that is merely slow on a loaded machine does not end the fill early.
+   */
+  async function fillUntilStuck(
+    send: (frame: Uint8Array) => Promise<void>,
+    bufferedAmount: () => number,
+  ): Promise<{ resolved: number; stuck: Promise<void>; maxBuffered: number }> {
+    let maxBuffered = 0;
+    let resolved = 0;
+    // Loopback kernel buffers hold a few MiB; 1000 frames (64 MiB) means backpressure never came.
+    for (let i = 0; i < 1_000; i++) {
+      const promise = send(new Uint8Array(FRAME).fill(i & 0xff));
+      const outcome = track(promise);
+      let settled = await settlesWithin(outcome, 50);
+      if (!settled) {
+        const confirmUntil = performance.now() + 250;
+        while (outcome.status === 'pending' && performance.now() < confirmUntil) {
+          maxBuffered = Math.max(maxBuffered, bufferedAmount());
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+        settled = outcome.status !== 'pending';
+      }
+      maxBuffered = Math.max(maxBuffered, bufferedAmount());
+      if (!settled) return { resolved, stuck: promise, maxBuffered };
+      if (outcome.status === 'rejected') throw outcome.error;
+      resolved++;
+    }
+    throw new Error('send() never stopped resolving although the peer does not read');
+  }
+
+  it('stops resolving once bufferedAmount reaches sendHighWaterMark, and resolves every send when the peer reads again', async () => {
+    const { conn, peer } = await connectPeer(server, { sendHighWaterMark: HWM });
+    jar.add(conn);
+    peer.ws.removeAllListeners('message'); // no echo: only the client -> server direction matters
+    peer.ws.on('message', (data: Buffer, isBinary) => peer.received.push(isBinary ? data : data.toString()));
+    const socket = rawSocket(peer.ws);
+    socket.pause(); // the peer stops reading
+
+    const { resolved, stuck, maxBuffered } = await fillUntilStuck(
+      (frame) => conn.send(frame),
+      () => conn.bufferedAmount,
+    );
+    // The send is held (for 300 ms of real time by now) while the peer does not read, and the
+    // buffer stayed bounded by the mark plus the one frame in flight the whole time.
+    expect(resolved).toBeGreaterThan(0); // the kernel took the first frames
+    expect(conn.bufferedAmount).toBeGreaterThanOrEqual(FRAME); // the held frame is still ours
+    expect(maxBuffered).toBeLessThanOrEqual(BOUND);
+
+    // The peer reads again: the held send resolves and every frame arrives, in order, intact.
+    socket.resume();
+    await within(stuck, 5_000, 'the held send after the peer resumed');
+    await until(() => peer.received.length === resolved + 1, 'every frame at the server');
+    peer.received.forEach((frame, i) => {
+      expect(Buffer.isBuffer(frame)).toBe(true);
+      expect((frame as Buffer).length).toBe(FRAME);
+      expect((frame as Buffer)[0]).toBe(i & 0xff);
+      expect((frame as Buffer)[FRAME - 1]).toBe(i & 0xff);
+    });
+    // Below the mark again: the next send resolves.
+    await within(conn.sendMessage('after'), 5_000, 'a send after the backlog drained');
+  });
+
+  it('resolves sends at once while bufferedAmount stays below the mark, even if the peer is not reading', async () => {
+    const { conn, peer } = await connectPeer(server); // default mark: 1 MiB
+    jar.add(conn);
+    rawSocket(peer.ws).pause();
+    for (let i = 0; i < 16; i++) {
+      const outcome = track(conn.send(`message ${i}`));
+      await Promise.resolve(); // a microtask, not an I/O turn: no flush can have happened
+      await Promise.resolve();
+      expect(outcome.status).toBe('fulfilled');
+    }
+    rawSocket(peer.ws).resume();
+    for (let i = 0; i < 16; i++) expect(await conn.readMessage()).toBe(`message ${i}`);
+  });
+
+  it('settles a send held back by backpressure when the peer goes away, and rejects later sends', async () => {
+    const { conn, peer } = await connectPeer(server, { sendHighWaterMark: HWM });
+    jar.add(conn);
+    rawSocket(peer.ws).pause();
+    const { stuck } = await fillUntilStuck(
+      (frame) => conn.send(frame),
+      () => conn.bufferedAmount,
+    );
+    peer.ws.terminate();
+    // Node completes a write that was in flight on a destroyed socket without an error, so the held
+    // send may resolve; what matters is that it never hangs, and that a rejection is typed.
+    const outcome = track(stuck);
+    expect(await settlesWithin(outcome, 5_000)).toBe(true);
+    if (outcome.status === 'rejected') {
+      expect(outcome.error).toMatchObject({ code: 'WSPOOL_ERR_CONNECTION_CLOSED' });
+    }
+    const info = await conn.closed;
+    expect(info.wasClean).toBe(false);
+    await wsErrorOf(conn.send('late'), 'WSPOOL_ERR_CONNECTION_CLOSED');
+  });
+});
+
+describe('send on a closed connection', () => {
+  it('rejects every send kind with CONNECTION_CLOSED carrying the close code', async () => {
+    const { conn, peer } = await connectPeer(server);
+    jar.add(conn);
+    await conn.close(4001, 'bye');
+    for (const promise of [
+      conn.send('x'),
+      conn.sendMessage('x'),
+      conn.sendBinary(new Uint8Array(1)),
+      conn.sendJSON({}),
+    ]) {
+      const error = await wsErrorOf(promise, 'WSPOOL_ERR_CONNECTION_CLOSED');
+      expect(error.closeCode).toBe(4001);
+      expect(error.closeReason).toBe('bye');
+    }
+    await until(() => peer.closedWith !== undefined, 'the server to see the close');
+    expect(peer.received).toEqual([]);
+  });
+});
