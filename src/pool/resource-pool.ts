@@ -1,0 +1,414 @@
+/**
+ * The generic resource pool core, after jackc/puddle: a hard cap on resources, a LIFO idle stack,
+ * a FIFO wait queue, creates owned by the acquire that started them, statistics and close. It
+ * knows nothing about WebSockets; the domain pool (health checks, lifetimes, hooks) is a layer on
+ * top that supplies `create` and `destroy`.
+ *
+ * @module
+ */
+import { MAX_TIMER_MS, monotonic, now, startTimer, stopTimer, type Timer } from '../clock.js';
+import { invalidConfig, poolClosedError } from '../errors.js';
+import { LinkedList } from '../util/linked-list.js';
+import { IdleStack } from './idle-stack.js';
+import {
+  isValidTimeout,
+  validatePoolOptions,
+  type AcquireOptions,
+  type CloseOptions,
+  type ResourcePoolOptions,
+} from './options.js';
+import { ResourceRecord, type Resource, type ResourceHost } from './resource.js';
+import { PoolCounters, snapshot, type ResourcePoolStat } from './stat.js';
+import { Waiter, acquireTimeoutError, poolExhaustedError, type WaiterHost } from './waiter.js';
+
+function ignore(): void {}
+
+/**
+ * A bounded pool of resources of type `T`.
+ *
+ * - `acquire()` takes the most recently released idle resource; failing that it creates one if
+ *   fewer than `maxSize` exist (and waits for that create); failing that it queues, first come
+ *   first served.
+ * - Aborting or timing out an acquire cancels the wait, never a create: a resource created for
+ *   an acquire that gave up goes to the next waiter, or idle.
+ * - If the create an acquire started fails, that acquire rejects with the create's error as is,
+ *   and the oldest queued acquire starts a create of its own; so an unreachable server makes
+ *   every acquire fail with its own error instead of hanging.
+ *
+ * @example
+ * ```ts
+ * const pool = new ResourcePool({ maxSize: 4, create: () => dial(), destroy: (s) => s.close() });
+ * const res = await pool.acquire({ timeout: 1_000 });
+ * try { await use(res.value); res.release(); } catch (err) { res.destroy(); throw err; }
+ * await pool.close();
+ * ```
+ */
+export class ResourcePool<T> {
+  readonly #maxSize: number;
+  readonly #maxWaiting: number;
+  readonly #create: () => Promise<T>;
+  readonly #destroy: (value: T, forced: boolean) => void | Promise<void>;
+
+  // Invariant: while #waiters is non-empty, #idle is empty and idle + acquired + constructing
+  // === maxSize. Every path that frees a slot or produces a resource serves the queue first, so
+  // an acquire that finds an idle resource (or a free slot) never jumps ahead of a queued one.
+  readonly #idle = new IdleStack<T>();
+  /** Acquires queued for a resource, oldest first. */
+  readonly #waiters = new LinkedList<Waiter<T>>();
+  /** Acquires waiting on the create they own; not queued, counted in `constructingResources`. */
+  readonly #creators = new LinkedList<Waiter<T>>();
+  /** Every idle or acquired resource, so `close({ timeout })` can find the acquired ones. */
+  readonly #live = new Set<ResourceRecord<T>>();
+  #acquired = 0;
+  #constructing = 0;
+  #lastCreateError: unknown = undefined;
+
+  #closed = false;
+  #closePromise: Promise<void> | undefined;
+  #resolveClose: (() => void) | undefined;
+  #forceTimer: Timer | undefined;
+  /** `destroy` callbacks whose promise has not settled; `close()` waits for them. */
+  #pendingDestroys = 0;
+
+  readonly #counters = new PoolCounters();
+
+  // Made once per pool, so resources and waiters reach private methods without per-item closures.
+  readonly #resourceHost: ResourceHost<T> = {
+    release: (record, touch) => this.#release(record, touch),
+    destroy: (record) => this.#destroyRecord(record, false),
+  };
+  readonly #waiterHost: WaiterHost<T> = {
+    aborted: (waiter, reason) => this.#cancel(waiter, reason),
+    timedOut: (waiter) =>
+      this.#cancel(waiter, acquireTimeoutError(waiter.timeout, this.#maxSize, this.#lastCreateError)),
+  };
+  readonly #onDestroySettled = (): void => {
+    this.#pendingDestroys--;
+    this.#maybeFinishClose();
+  };
+
+  /**
+   * @param options - see {@link ResourcePoolOptions}.
+   * @throws `WSPOOL_ERR_INVALID_CONFIG` naming the first invalid option.
+   */
+  constructor(options: ResourcePoolOptions<T>) {
+    validatePoolOptions(options);
+    this.#maxSize = options.maxSize;
+    this.#maxWaiting = options.maxWaiting ?? Infinity;
+    this.#create = options.create;
+    this.#destroy = options.destroy;
+  }
+
+  /** True once {@link ResourcePool.close} was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The error of the most recent `create()`, if it failed; `undefined` once a create succeeds. */
+  get lastCreateError(): unknown {
+    return this.#lastCreateError;
+  }
+
+  /** Gauge: idle resources now. Same as `stat().idleResources`, without building a snapshot. */
+  get idleCount(): number {
+    return this.#idle.length;
+  }
+
+  /** Gauge: idle + acquired + constructing now. Same as `stat().totalResources`, without a snapshot. */
+  get totalCount(): number {
+    return this.#total();
+  }
+
+  /**
+   * The idle resources, least recently released first: a frozen snapshot (safe to destroy
+   * entries while iterating it).
+   */
+  get idleResources(): readonly Resource<T>[] {
+    return Object.freeze(this.#idle.toArray().map((record) => record.resource));
+  }
+
+  /**
+   * Check out a resource. Give it back with `release()`, `releaseUnused()` or `destroy()`.
+   *
+   * Rejects with `WSPOOL_ERR_POOL_CLOSED` after `close()`, `signal.reason` when aborted,
+   * `WSPOOL_ERR_ACQUIRE_TIMEOUT` (cause: the last create error) when `timeout` elapses,
+   * `WSPOOL_ERR_POOL_EXHAUSTED` when `maxWaiting` acquires are already queued, the create's own
+   * error when the create this acquire started fails, and `WSPOOL_ERR_INVALID_CONFIG` for a
+   * negative or `NaN` timeout.
+   */
+  acquire(options?: AcquireOptions): Promise<Resource<T>> {
+    if (this.#closed) return Promise.reject(poolClosedError());
+    if (options !== undefined) {
+      if (!isValidTimeout(options.timeout)) {
+        return Promise.reject(invalidConfig('timeout', 'a number >= 0 or Infinity', options.timeout));
+      }
+      const signal = options.signal;
+      if (signal?.aborted === true) {
+        this.#counters.canceledAcquireCount++;
+        return Promise.reject(signal.reason);
+      }
+    }
+    const startedAt = monotonic();
+    // Hot path: no awaits, no closures. An idle resource implies an empty queue (see the
+    // invariant above), so taking it is fair.
+    const record = this.#idle.pop();
+    if (record !== null) {
+      record.state = 'acquired';
+      record.acquiredAt = now();
+      this.#acquired++;
+      this.#counters.acquireCount++;
+      this.#counters.acquireDuration += monotonic() - startedAt;
+      return Promise.resolve(record.resource);
+    }
+    return this.#acquireSlow(options, startedAt);
+  }
+
+  /**
+   * Background fill: if the pool is open and below `maxSize`, create one resource and give it to
+   * the oldest queued acquire, else to the idle stack. Resolves `true` once added, `false` when
+   * there was no room, or the pool closed (before the create started, or before it finished: the
+   * resource is then destroyed). Rejects with the create's error.
+   */
+  createResource(): Promise<boolean> {
+    if (this.#closed || this.#total() >= this.#maxSize) return Promise.resolve(false);
+    return this.#startCreate(null);
+  }
+
+  /**
+   * Check out every idle resource at once, least recently released first (for health checks).
+   * Each must be given back with `release()`, `releaseUnused()` or `destroy()`; putting them back
+   * with `releaseUnused()` in array order restores the idle stack as it was. Not counted as
+   * acquires in {@link ResourcePool.stat}.
+   */
+  acquireAllIdle(): Resource<T>[] {
+    const records = this.#idle.toArray();
+    const at = now();
+    const out: Resource<T>[] = [];
+    for (const record of records) {
+      this.#idle.remove(record);
+      record.state = 'acquired';
+      record.acquiredAt = at;
+      this.#acquired++;
+      out.push(record.resource);
+    }
+    return out;
+  }
+
+  /** A frozen snapshot of gauges and counters; see {@link ResourcePoolStat}. */
+  stat(): ResourcePoolStat {
+    return snapshot(
+      {
+        idle: this.#idle.length,
+        acquired: this.#acquired,
+        constructing: this.#constructing,
+        pending: this.#waiters.length,
+        maxSize: this.#maxSize,
+      },
+      this.#counters,
+    );
+  }
+
+  /**
+   * Close the pool. Idempotent: every call returns the first call's promise (later options are
+   * ignored). At once: new acquires reject and queued ones (and those waiting on their own create)
+   * reject with `WSPOOL_ERR_POOL_CLOSED`, and idle resources are destroyed. Acquired resources are
+   * destroyed when released, or with `forced = true` once `timeout` elapses; creates in flight are
+   * awaited and their resources destroyed. Resolves when no resource is left, every `destroy`
+   * callback's promise has settled, and the pool holds no timer: so a `create` or `destroy` that
+   * never settles keeps it pending (bound them with their own timeouts).
+   *
+   * Rejects with `WSPOOL_ERR_INVALID_CONFIG` (and does not close) for a negative or `NaN` timeout.
+   */
+  close(options?: CloseOptions): Promise<void> {
+    if (this.#closePromise !== undefined) return this.#closePromise;
+    const timeout = options?.timeout;
+    if (!isValidTimeout(timeout)) {
+      return Promise.reject(invalidConfig('timeout', 'a number >= 0 or Infinity', timeout));
+    }
+    this.#closed = true;
+    this.#closePromise = new Promise<void>((resolve) => {
+      this.#resolveClose = resolve;
+    });
+    for (let w = this.#waiters.shift(); w !== null; w = this.#waiters.shift()) w.reject(poolClosedError());
+    for (let w = this.#creators.shift(); w !== null; w = this.#creators.shift()) w.reject(poolClosedError());
+    for (const record of this.#idle.toArray()) this.#destroyRecord(record, false);
+    // Only acquired resources remain in #live now; without any, there is nothing to force.
+    if (timeout !== undefined && timeout !== Infinity && this.#live.size > 0) {
+      this.#forceTimer = startTimer(() => this.#forceDestroy(), Math.min(timeout, MAX_TIMER_MS));
+    }
+    this.#maybeFinishClose();
+    return this.#closePromise;
+  }
+
+  #total(): number {
+    return this.#idle.length + this.#acquired + this.#constructing;
+  }
+
+  #acquireSlow(options: AcquireOptions | undefined, startedAt: number): Promise<Resource<T>> {
+    const timeout = options?.timeout ?? Infinity;
+    if (this.#waiters.length === 0 && this.#total() < this.#maxSize) {
+      // Room to grow and nobody ahead: this acquire starts a create and owns it. Armed before the
+      // create starts so every callback finds the waiter on its list. A timeout of 0 forbids
+      // queueing, not creating, so the create is waited for untimed.
+      const waiter = new Waiter<T>(this.#waiterHost, startedAt, timeout);
+      this.#creators.push(waiter);
+      waiter.arm(options?.signal, timeout === 0 ? Infinity : timeout);
+      this.#startCreate(waiter).catch(ignore);
+      return waiter.promise;
+    }
+    if (timeout === 0) {
+      this.#counters.canceledAcquireCount++;
+      return Promise.reject(acquireTimeoutError(0, this.#maxSize, this.#lastCreateError));
+    }
+    if (this.#waiters.length >= this.#maxWaiting) {
+      return Promise.reject(poolExhaustedError(this.#maxWaiting));
+    }
+    const waiter = new Waiter<T>(this.#waiterHost, startedAt, timeout);
+    this.#waiters.push(waiter);
+    waiter.arm(options?.signal, timeout);
+    return waiter.promise;
+  }
+
+  /**
+   * Take a slot and run `create()` for `owner` (an acquire) or for nobody (a background fill).
+   * `create()` runs one microtask later: a create that throws synchronously then fails
+   * asynchronously, so a chain of failing creates handed from waiter to waiter cannot recurse.
+   */
+  #startCreate(owner: Waiter<T> | null): Promise<boolean> {
+    this.#constructing++;
+    return Promise.resolve()
+      .then(this.#create)
+      .then(
+        (value) => this.#created(value, owner),
+        (error: unknown) => this.#createFailed(error, owner),
+      );
+  }
+
+  #created(value: T, owner: Waiter<T> | null): boolean {
+    this.#constructing--;
+    this.#counters.createdCount++;
+    this.#lastCreateError = undefined;
+    const record = new ResourceRecord(this.#resourceHost, value, now());
+    if (this.#closed) {
+      // Nobody may receive it any more; the close() in progress waits for this destroy.
+      this.#dispose(record, false);
+      this.#maybeFinishClose();
+      return false;
+    }
+    this.#live.add(record);
+    // The owner first (it paid for this create); if it gave up, the oldest queued acquire.
+    const waiter = owner !== null && !owner.settled ? owner : this.#waiters.shift();
+    if (waiter !== null) {
+      this.#creators.remove(waiter);
+      this.#acquired++;
+      this.#handOut(record, waiter);
+    } else {
+      record.state = 'idle';
+      this.#idle.push(record);
+    }
+    return true;
+  }
+
+  #createFailed(error: unknown, owner: Waiter<T> | null): never {
+    this.#constructing--;
+    this.#counters.failedCreateCount++;
+    this.#lastCreateError = error;
+    if (owner !== null && !owner.settled) {
+      this.#creators.remove(owner);
+      owner.reject(error);
+    }
+    this.#createForQueued();
+    this.#maybeFinishClose();
+    throw error;
+  }
+
+  /**
+   * A slot was freed. If acquires are queued, the oldest leaves the queue and owns a new create,
+   * restoring the invariant (queue non-empty ⇒ pool full) and giving it its own create's outcome.
+   */
+  #createForQueued(): void {
+    while (!this.#closed && this.#total() < this.#maxSize) {
+      const waiter = this.#waiters.shift();
+      if (waiter === null) return;
+      this.#creators.push(waiter);
+      this.#startCreate(waiter).catch(ignore);
+    }
+  }
+
+  /** Give `record` (already counted as acquired) to `waiter`, recording the wait. */
+  #handOut(record: ResourceRecord<T>, waiter: Waiter<T>): void {
+    record.state = 'acquired';
+    record.acquiredAt = now();
+    this.#counters.countEmptyAcquire(monotonic() - waiter.startedAt);
+    waiter.resolve(record.resource);
+  }
+
+  #release(record: ResourceRecord<T>, touch: boolean): void {
+    if (record.state !== 'acquired') return;
+    if (touch) record.lastUsedAt = now();
+    if (this.#closed) {
+      this.#destroyRecord(record, false);
+      return;
+    }
+    const waiter = this.#waiters.shift();
+    if (waiter !== null) {
+      this.#handOut(record, waiter);
+      return;
+    }
+    this.#acquired--;
+    record.state = 'idle';
+    this.#idle.push(record);
+  }
+
+  #cancel(waiter: Waiter<T>, reason: unknown): void {
+    // Off whichever list holds it. A create it owns carries on and will serve someone else.
+    this.#waiters.remove(waiter);
+    this.#creators.remove(waiter);
+    if (waiter.reject(reason)) this.#counters.canceledAcquireCount++;
+  }
+
+  #destroyRecord(record: ResourceRecord<T>, forced: boolean): void {
+    if (record.state === 'destroyed') return;
+    if (record.state === 'idle') this.#idle.remove(record);
+    else this.#acquired--;
+    this.#live.delete(record);
+    record.state = 'destroyed';
+    // Serve the queue before running user code, so a destroy callback that acquires cannot
+    // take the freed slot ahead of the queued acquires.
+    this.#createForQueued();
+    this.#dispose(record, forced);
+    this.#maybeFinishClose();
+  }
+
+  /** Call the `destroy` callback once; its throw or rejection cannot reach pool state. */
+  #dispose(record: ResourceRecord<T>, forced: boolean): void {
+    record.state = 'destroyed';
+    this.#counters.destroyedCount++;
+    const destroy = this.#destroy;
+    let result: void | Promise<void>;
+    try {
+      result = destroy(record.resource.value, forced);
+    } catch {
+      return;
+    }
+    if (result !== undefined) {
+      this.#pendingDestroys++;
+      Promise.resolve(result).then(this.#onDestroySettled, this.#onDestroySettled);
+    }
+  }
+
+  #forceDestroy(): void {
+    this.#forceTimer = undefined;
+    // Deleting the visited entry while iterating a Set is well defined.
+    for (const record of this.#live) this.#destroyRecord(record, true);
+  }
+
+  #maybeFinishClose(): void {
+    const resolve = this.#resolveClose;
+    if (resolve === undefined || this.#total() > 0 || this.#pendingDestroys > 0) return;
+    this.#resolveClose = undefined;
+    stopTimer(this.#forceTimer);
+    this.#forceTimer = undefined;
+    resolve();
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * A pending `acquire()`: either queued for a resource somebody will release, or waiting on the
+ * create it started itself. The waiter owns its promise, its timer and its abort listener, and
+ * drops the last two on every way it can settle, so nothing outlives it.
+ *
+ * @module
+ */
+import { MAX_TIMER_MS, startTimer, stopTimer, type Timer } from '../clock.js';
+import { WsPoolError } from '../errors.js';
+import type { LinkedList, ListNode } from '../util/linked-list.js';
+import type { Resource } from './resource.js';
+
+/**
+ * What a {@link Waiter} reports to when it gives up by itself. The pool must take the waiter off
+ * whatever list holds it and then reject it.
+ *
+ * @internal
+ */
+export interface WaiterHost<T> {
+  /** The waiter's `signal` fired. */
+  aborted(waiter: Waiter<T>, reason: unknown): void;
+  /** The waiter's `timeout` elapsed. */
+  timedOut(waiter: Waiter<T>): void;
+}
+
+/**
+ * One pending acquire. It sits on at most one list at a time: the pool's wait queue (FIFO), or
+ * the list of acquires waiting on their own create. Being a {@link ListNode} makes leaving either
+ * list O(1) when it is aborted or times out.
+ *
+ * Used as its own abort listener (`handleEvent`), so waiting costs no closure for the signal.
+ *
+ * @internal
+ */
+export class Waiter<T> implements ListNode {
+  prev: ListNode | null = null;
+  next: ListNode | null = null;
+  list: LinkedList<ListNode> | null = null;
+
+  /** `monotonic()` when `acquire()` was called, for the wait-time statistics. */
+  readonly startedAt: number;
+  /** The timeout the caller asked for (ms, possibly `Infinity`), for the timeout error's message. */
+  readonly timeout: number;
+  /** Settles exactly once: with a resource, or with the reason this acquire failed. */
+  readonly promise: Promise<Resource<T>>;
+
+  #resolve!: (resource: Resource<T>) => void;
+  #reject!: (error: unknown) => void;
+  #settled = false;
+  #host: WaiterHost<T>;
+  #signal: AbortSignal | undefined;
+  #timer: Timer | undefined;
+
+  constructor(host: WaiterHost<T>, startedAt: number, timeout: number) {
+    this.#host = host;
+    this.startedAt = startedAt;
+    this.timeout = timeout;
+    this.promise = new Promise<Resource<T>>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  /** True once resolved or rejected; later settle attempts are ignored. */
+  get settled(): boolean {
+    return this.#settled;
+  }
+
+  /**
+   * Start listening to `signal` and arm the timer (`Infinity` = none; a finite timeout is clamped
+   * to what `setTimeout` accepts). Called once the waiter is on its list, so a callback that
+   * fires finds it there. The caller has checked that `signal` is not aborted yet.
+   */
+  arm(signal: AbortSignal | undefined, timeout: number): void {
+    if (signal !== undefined) {
+      this.#signal = signal;
+      signal.addEventListener('abort', this, { once: true });
+    }
+    if (timeout !== Infinity) {
+      this.#timer = startTimer(() => this.#host.timedOut(this), Math.min(timeout, MAX_TIMER_MS));
+    }
+  }
+
+  /** Abort listener (the `EventListenerObject` protocol). */
+  handleEvent(): void {
+    if (!this.#settled && this.#signal !== undefined) this.#host.aborted(this, this.#signal.reason);
+  }
+
+  /** Hand over a resource. Returns false (and does nothing) if already settled. */
+  resolve(resource: Resource<T>): boolean {
+    if (this.#settled) return false;
+    this.#settle();
+    this.#resolve(resource);
+    return true;
+  }
+
+  /** Fail the acquire. Returns false (and does nothing) if already settled. */
+  reject(error: unknown): boolean {
+    if (this.#settled) return false;
+    this.#settle();
+    this.#reject(error);
+    return true;
+  }
+
+  #settle(): void {
+    this.#settled = true;
+    stopTimer(this.#timer);
+    this.#timer = undefined;
+    if (this.#signal !== undefined) {
+      this.#signal.removeEventListener('abort', this);
+      this.#signal = undefined;
+    }
+  }
+}
+
+/** The rejection of an acquire whose `timeout` elapsed; `cause` is the last create error, if any. */
+export function acquireTimeoutError(timeout: number, maxSize: number, lastCreateError: unknown): WsPoolError {
+  const hint =
+    lastCreateError === undefined
+      ? 'Release resources sooner, raise the pool size or the acquire timeout, or shed load.'
+      : 'The last attempt to create a resource failed (see `cause`): check that the server is reachable.';
+  const message =
+    timeout === 0
+      ? `No pooled resource was free and all ${maxSize} slots are in use (timeout 0 never waits). ${hint}`
+      : `No pooled resource became available within ${timeout} ms (all ${maxSize} slots in use). ${hint}`;
+  return new WsPoolError(
+    'WSPOOL_ERR_ACQUIRE_TIMEOUT',
+    message,
+    lastCreateError === undefined ? {} : { cause: lastCreateError },
+  );
+}
+
+/** The rejection of an acquire that would queue behind `maxWaiting` others. */
+export function poolExhaustedError(maxWaiting: number): WsPoolError {
+  return new WsPoolError(
+    'WSPOOL_ERR_POOL_EXHAUSTED',
+    `Too many acquires are already waiting (maxWaiting = ${maxWaiting}): shed load, release resources sooner or raise maxWaiting.`,
+  );
+}
