@@ -1,4 +1,6 @@
-export * from './errors.js';
+// The public surface of wspool: re-exports only. Internal helpers stay unexported.
+export { ERROR_CODES, WsPoolError, isWsPoolError } from './errors.js';
+export type { WsPoolErrorCode, WsPoolErrorDetails } from './errors.js';
 export { connect } from './connection/connect.js';
 export { Connection } from './connection/connection.js';
 export type { CloseInfo, PingOptions, SendData } from './connection/connection.js';
@@ -6,3 +8,8 @@ export type { Message, ReadOptions } from './connection/inbox.js';
 export type { ConnectOptions, Dialer, DialOptions, TlsOptions } from './connection/options.js';
 export { CHANNELS } from './diagnostics.js';
 export type * from './diagnostics.js';
+export { Pool, createPool } from './ws-pool/pool.js';
+export type { AcquireOptions, PoolCloseOptions } from './ws-pool/pool.js';
+export { PooledConnection } from './ws-pool/pooled-connection.js';
+export type { PoolConfig, BeforeConnectContext } from './ws-pool/config.js';
+export type { PoolStat, LeakReport } from './ws-pool/stat.js';

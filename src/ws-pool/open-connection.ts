@@ -1,0 +1,64 @@
+/**
+ * Opening one pooled connection: `beforeConnect` → dial → `afterConnect` → drop the greeting.
+ * Shared by the exclusive and the multiplexed pool, so hooks behave the same in both.
+ */
+import { dial } from '../connection/connect.js';
+import type { Connection } from '../connection/connection.js';
+import { kDiscardPending, kTerminate } from '../connection/internal.js';
+import { WsPoolError } from '../errors.js';
+import type { ResolvedPoolConfig } from './config.js';
+
+/** The open connection and how many greeting messages were dropped after `afterConnect`. */
+export interface OpenedConnection {
+  conn: Connection;
+  discarded: number;
+}
+
+/**
+ * Dial one connection for a pool, running its hooks. Errors are `WsPoolError`s (hook throws as
+ * `cause`); `signal` (the pool closing) abandons the dial.
+ */
+export async function openPooledConnection(
+  config: ResolvedPoolConfig,
+  signal?: AbortSignal,
+): Promise<OpenedConnection> {
+  const url = new URL(config.url.href);
+  const headers = { ...config.connect.headers };
+  if (config.beforeConnect) {
+    try {
+      await config.beforeConnect({ url, headers });
+    } catch (cause) {
+      throw new WsPoolError(
+        'WSPOOL_ERR_CONNECT_FAILED',
+        `The beforeConnect hook threw (${errorMessage(cause)}); no connection was dialled. Fix the hook.`,
+        { cause },
+      );
+    }
+  }
+  const conn = await dial(url, config.connect, headers, signal);
+  if (config.afterConnect) {
+    try {
+      await config.afterConnect(conn);
+    } catch (cause) {
+      conn[kTerminate]().catch(() => undefined);
+      throw new WsPoolError(
+        'WSPOOL_ERR_CONNECT_FAILED',
+        `The afterConnect hook threw (${errorMessage(cause)}); the new connection was discarded.`,
+        { cause },
+      );
+    }
+  }
+  if (!conn.isOpen) {
+    throw new WsPoolError(
+      'WSPOOL_ERR_CONNECT_FAILED',
+      `The connection to ${conn.url} closed right after opening; check the server's logs.`,
+    );
+  }
+  // A greeting, or a reply to afterConnect's traffic, must not reach the first user.
+  return { conn, discarded: conn[kDiscardPending]() };
+}
+
+/** The message of an unknown thrown value. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

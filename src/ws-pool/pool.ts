@@ -1,0 +1,592 @@
+/**
+ * The exclusive WebSocket pool: pgxpool semantics as a layer on the generic {@link ResourcePool}.
+ * The core owns slots, the idle stack and the FIFO wait queue; this layer owns what is WebSocket
+ * specific: dialling (with hooks), lifetimes with jitter, ping-on-acquire, the background health
+ * check, refills with backoff, and stale-message isolation between borrowers.
+ *
+ * Invariant: a connection in the idle stack is in discarding mode (messages that arrive are dropped
+ * and counted); a borrowed one is not. Its inbox is emptied at release, before anyone else can
+ * acquire it.
+ */
+import { monotonic, now, startTimer, stopTimer, type Timer } from '../clock.js';
+import type { Connection } from '../connection/connection.js';
+import {
+  kCancelReads,
+  kDiscardPending,
+  kObserver,
+  kSetDiscarding,
+  kTerminate,
+  type ConnectionObserver,
+} from '../connection/internal.js';
+import { channels, type DestroyReason } from '../diagnostics.js';
+import { WsPoolError, poolClosedError } from '../errors.js';
+import { ResourcePool } from '../pool/resource-pool.js';
+import type { Resource } from '../pool/resource.js';
+import { resolvePoolConfig, type PoolConfig, type ResolvedPoolConfig } from './config.js';
+import { connectionExpiry, isExpired, isIdleExpired, refillBackoff, shouldPing } from './policy.js';
+import { PooledConnection, released, type HandleOwner } from './pooled-connection.js';
+import type { PoolStat, LeakReport } from './stat.js';
+import { HealthChecker } from './health.js';
+import { errorMessage, openPooledConnection } from './open-connection.js';
+import { redactUrl } from '../util/redact.js';
+
+/** Options of {@link Pool.acquire} and {@link Pool.withConnection}. */
+export interface AcquireOptions {
+  /** Cancels the wait (not a dial in progress); rejects with `signal.reason`. */
+  signal?: AbortSignal;
+  /** Ms to wait, then `WSPOOL_ERR_ACQUIRE_TIMEOUT`. @default config.acquireTimeout */
+  timeout?: number;
+}
+
+/** Options of {@link Pool.close}. */
+export interface PoolCloseOptions {
+  /** Ms to wait for borrowed connections to be released, then terminate them. @default Infinity */
+  timeout?: number;
+}
+
+/** One pooled socket: the connection plus what the pool decided about it at creation. */
+export interface PoolEntry {
+  readonly conn: Connection;
+  /** Epoch ms after which the connection is retired (lifetime + its jitter). */
+  readonly expiresAt: number;
+  /** Never handed out yet (skip the acquire ping: the handshake just proved it alive). */
+  fresh: boolean;
+  /** Epoch ms of the last successful ping, or 0. */
+  lastPingAt: number;
+  /** The core's resource for this entry, known from its first checkout on. */
+  resource: Resource<PoolEntry> | null;
+  /** The handle currently lent out, if any. */
+  handle: PooledConnection | null;
+  /** Why it is being destroyed (for diagnostics); set just before destroy(). */
+  destroyReason: DestroyReason;
+  /** Close reason sent to the server (from `destroy(reason)`). */
+  closeReason: string;
+  /** Where it was acquired (trackLeaks), and when. */
+  acquiredStack: string | undefined;
+  acquiredAt: number;
+}
+
+const kReady = Symbol('wspool.ready');
+
+/**
+ * A pool of exclusive WebSocket connections that grows with load up to `maxConns`, keeps
+ * `minConns`, closes idle and old connections and health-checks them.
+ *
+ * @example
+ * ```ts
+ * const pool = await createPool({ url: 'ws://127.0.0.1:8080', minConns: 2, maxConns: 10 });
+ * const reply = await pool.withConnection(async (conn) => {
+ *   await conn.sendMessage('hello');
+ *   return conn.readMessage({ timeout: 5_000 });
+ * });
+ * await pool.close();
+ * ```
+ */
+export class Pool implements AsyncDisposable {
+  readonly #config: ResolvedPoolConfig;
+  readonly #core: ResourcePool<PoolEntry>;
+  readonly #health: HealthChecker;
+  readonly #ready: Promise<void>;
+  readonly #handleOwner: HandleOwner<PoolEntry>;
+  readonly #observer: ConnectionObserver;
+  /** Entries lent out right now (for `leaks()`). */
+  readonly #borrowed = new Set<PoolEntry>();
+  #closing: Promise<void> | undefined;
+  readonly #dialAbort = new AbortController();
+  #refillTimer: Timer | undefined;
+  #refillFailures = 0;
+  #topUpRun: Promise<number> | undefined;
+  // Pool-level counters (the core counts its own attempts; one pool acquire may take several).
+  #acquireCount = 0;
+  #acquireDuration = 0;
+  #emptyAcquireCount = 0;
+  #emptyAcquireWaitTime = 0;
+  #canceledAcquireCount = 0;
+  #maxLifetimeDestroyCount = 0;
+  #maxIdleDestroyCount = 0;
+  #healthCheckDestroyCount = 0;
+  #discardedMessages = 0;
+
+  /**
+   * Validate `config` synchronously (`WSPOOL_ERR_INVALID_CONFIG` naming the field,
+   * `WSPOOL_ERR_INVALID_URL`) and start filling `minConns` in the background.
+   * Use {@link createPool} to also wait for that first fill.
+   */
+  constructor(config: PoolConfig) {
+    const resolved = resolvePoolConfig(config);
+    this.#config = resolved;
+    this.#core = new ResourcePool<PoolEntry>({
+      maxSize: resolved.maxConns,
+      maxWaiting: resolved.maxWaiting,
+      create: () => this.#dial(),
+      destroy: (entry, forced) => this.#disposeEntry(entry, forced),
+    });
+    this.#handleOwner = {
+      release: (handle, entry) => this.#releaseHandle(handle, entry),
+      destroy: (handle, entry, reason) => this.#destroyHandle(handle, entry, reason),
+    };
+    this.#observer = {
+      connectionClosed: (conn) => this.#connectionClosed(conn as Connection),
+      messageDiscarded: () => {
+        this.#discardedMessages++;
+      },
+    };
+    this.#health = new HealthChecker(resolved.healthCheckPeriod, () => this.#healthCheck());
+    this.#ready = this.#fill();
+    // A background fill failure is retried with backoff; createPool() reports it instead.
+    this.#ready.catch(() => this.#scheduleRefill(true));
+    this.#health.start();
+  }
+
+  /** The redacted URL connections are dialled to. */
+  get url(): string {
+    return redactUrl(this.#config.url);
+  }
+
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /**
+   * Borrow a connection. Idle connections are reused most-recently-released first; otherwise a new
+   * one is dialled if under `maxConns`; otherwise the caller waits, first come first served.
+   */
+  async acquire(options?: AcquireOptions): Promise<PooledConnection> {
+    const started = monotonic();
+    const signal = options?.signal;
+    const timeout = options?.timeout ?? this.#config.acquireTimeout;
+    const deadline = timeout === Infinity ? Infinity : started + timeout;
+    const empty = this.#core.idleCount === 0;
+    let rejections = 0;
+    for (;;) {
+      let resource: Resource<PoolEntry>;
+      try {
+        const remaining = deadline === Infinity ? Infinity : Math.max(0, deadline - monotonic());
+        resource = await this.#core.acquire(signal ? { signal, timeout: remaining } : { timeout: remaining });
+      } catch (error) {
+        if (isCancel(error, signal)) this.#canceledAcquireCount++;
+        throw error;
+      }
+      const entry = resource.value;
+      const conn = entry.conn;
+      entry.resource = resource;
+      if (!conn.isOpen) {
+        this.#destroyResource(resource, 'closed');
+        continue;
+      }
+      if (isExpired(entry.expiresAt, now())) {
+        this.#maxLifetimeDestroyCount++;
+        this.#destroyResource(resource, 'lifetime');
+        continue;
+      }
+      if (
+        !entry.fresh &&
+        shouldPing(now() - Math.max(resource.lastUsedAt, entry.lastPingAt), this.#config.pingIdleAfter)
+      ) {
+        const alive = await this.#pingForAcquire(resource, signal);
+        if (alive === 'aborted') {
+          this.#canceledAcquireCount++;
+          resource.releaseUnused();
+          throw signal?.reason;
+        }
+        if (!alive) continue;
+      }
+      if (this.#config.beforeAcquire) {
+        let verdict: boolean | void;
+        try {
+          verdict = await this.#config.beforeAcquire(conn);
+        } catch (cause) {
+          this.#destroyResource(resource, 'hook');
+          throw new WsPoolError(
+            'WSPOOL_ERR_ACQUIRE_FAILED',
+            `The beforeAcquire hook threw (${errorMessage(cause)}); the connection was discarded. Fix the hook.`,
+            { cause },
+          );
+        }
+        if (verdict === false) {
+          this.#destroyResource(resource, 'hook');
+          if (++rejections > this.#config.maxConns) {
+            throw new WsPoolError(
+              'WSPOOL_ERR_ACQUIRE_FAILED',
+              `beforeAcquire rejected ${rejections} connections in one acquire (maxConns + 1); check the hook's condition.`,
+            );
+          }
+          continue;
+        }
+      }
+      if (this.#closing) {
+        resource.release(); // destroyed by the core, since it is closed
+        throw poolClosedError();
+      }
+      entry.fresh = false;
+      conn[kSetDiscarding](false);
+      const handle = new PooledConnection(this.#handleOwner, conn, entry);
+      entry.handle = handle;
+      this.#borrowed.add(entry);
+      entry.acquiredAt = monotonic();
+      if (this.#config.trackLeaks) entry.acquiredStack = captureStack();
+      const waited = entry.acquiredAt - started;
+      this.#acquireCount++;
+      this.#acquireDuration += waited;
+      if (empty) {
+        this.#emptyAcquireCount++;
+        this.#emptyAcquireWaitTime += waited;
+      }
+      if (channels.poolAcquire.hasSubscribers) channels.poolAcquire.publish({ pool: this, waitMs: waited });
+      return handle;
+    }
+  }
+
+  /** Acquire, run `fn`, and always release (destroy if the socket closed meanwhile). */
+  async withConnection<T>(fn: (conn: PooledConnection) => Promise<T>, options?: AcquireOptions): Promise<T> {
+    const conn = await this.acquire(options);
+    try {
+      return await fn(conn);
+    } finally {
+      conn.release();
+    }
+  }
+
+  /** A frozen snapshot of gauges and counters. Cheap and synchronous. */
+  stat(): PoolStat {
+    const core = this.#core.stat();
+    return Object.freeze({
+      totalConns: core.totalResources,
+      idleConns: core.idleResources,
+      acquiredConns: core.acquiredResources,
+      constructingConns: core.constructingResources,
+      pendingAcquires: core.pendingAcquires,
+      maxConns: core.maxSize,
+      acquireCount: this.#acquireCount,
+      acquireDuration: this.#acquireDuration,
+      emptyAcquireCount: this.#emptyAcquireCount,
+      emptyAcquireWaitTime: this.#emptyAcquireWaitTime,
+      canceledAcquireCount: this.#canceledAcquireCount,
+      newConnsCount: core.createdCount,
+      failedConnectCount: core.failedCreateCount,
+      maxLifetimeDestroyCount: this.#maxLifetimeDestroyCount,
+      maxIdleDestroyCount: this.#maxIdleDestroyCount,
+      healthCheckDestroyCount: this.#healthCheckDestroyCount,
+      discardedMessages: this.#discardedMessages,
+    });
+  }
+
+  /**
+   * Borrowed connections held longer than `olderThan` ms, longest first, with where they were
+   * acquired when `trackLeaks` is on: the answer to "the pool is probably full, but who holds it?".
+   */
+  leaks(olderThan = 0): LeakReport[] {
+    const out: LeakReport[] = [];
+    const t = monotonic();
+    for (const entry of this.#borrowed) {
+      const heldMs = t - entry.acquiredAt;
+      if (heldMs >= olderThan) {
+        out.push(Object.freeze({ heldMs, url: entry.conn.url, acquiredAt: entry.acquiredStack }));
+      }
+    }
+    return out.sort((a, b) => b.heldMs - a.heldMs);
+  }
+
+  /**
+   * Close the pool. New and waiting acquires reject `WSPOOL_ERR_POOL_CLOSED`; idle connections close
+   * at once; borrowed ones close on release, or are terminated once `timeout` passes. Resolves when
+   * every socket is closed and no timer is left. Idempotent.
+   */
+  close(options?: PoolCloseOptions): Promise<void> {
+    if (!this.#closing) {
+      this.#health.stop();
+      stopTimer(this.#refillTimer);
+      this.#refillTimer = undefined;
+      // Dials in flight are abandoned: close() must not wait out a connectTimeout.
+      this.#dialAbort.abort(poolClosedError());
+      this.#closing = this.#core.close(options?.timeout === undefined ? {} : { timeout: options.timeout });
+    }
+    return this.#closing;
+  }
+
+  /** `await using pool = await createPool(...)` closes the pool at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** @internal The first fill of `minConns` (what `createPool` waits for). */
+  get [kReady](): Promise<void> {
+    return this.#ready;
+  }
+
+  // ---- dialling --------------------------------------------------------------------------------
+
+  async #dial(): Promise<PoolEntry> {
+    const config = this.#config;
+    const { conn, discarded } = await openPooledConnection(config, this.#dialAbort.signal);
+    this.#discardedMessages += discarded;
+    conn[kSetDiscarding](true);
+    conn[kObserver](this.#observer);
+    const entry: PoolEntry = {
+      conn,
+      expiresAt: connectionExpiry(
+        conn.createdAt,
+        config.maxConnLifetime,
+        config.maxConnLifetimeJitter,
+        Math.random(),
+      ),
+      fresh: true,
+      lastPingAt: 0,
+      resource: null,
+      handle: null,
+      destroyReason: 'closed',
+      closeReason: '',
+      acquiredStack: undefined,
+      acquiredAt: 0,
+    };
+    return entry;
+  }
+
+  async #disposeEntry(entry: PoolEntry, forced: boolean): Promise<void> {
+    const conn = entry.conn;
+    entry.handle = null;
+    this.#borrowed.delete(entry);
+    if (channels.poolDestroy.hasSubscribers) {
+      channels.poolDestroy.publish({ pool: this, reason: forced ? 'closed' : entry.destroyReason });
+    }
+    if (this.#config.beforeClose && conn.isOpen) {
+      try {
+        await this.#config.beforeClose(conn);
+      } catch {
+        // A failing hook must not keep the socket open.
+      }
+    }
+    if (!this.#closing && this.#core.totalCount < this.#config.minConns) this.#scheduleRefill(false);
+    if (forced) await conn[kTerminate]();
+    else await conn.close(1000, truncateReason(entry.closeReason)).catch(() => conn[kTerminate]());
+  }
+
+  // ---- handles ---------------------------------------------------------------------------------
+
+  #releaseHandle(handle: PooledConnection, entry: PoolEntry): void {
+    const resource = entry.resource;
+    if (!resource || entry.handle !== handle) return;
+    const conn = entry.conn;
+    entry.handle = null;
+    this.#borrowed.delete(entry);
+    conn[kCancelReads](released);
+    if (channels.poolRelease.hasSubscribers) {
+      channels.poolRelease.publish({ pool: this, holdMs: monotonic() - entry.acquiredAt });
+    }
+    if (!conn.isOpen) {
+      this.#destroyResource(resource, 'closed');
+      return;
+    }
+    if (isExpired(entry.expiresAt, now())) {
+      this.#maxLifetimeDestroyCount++;
+      this.#destroyResource(resource, 'lifetime');
+      return;
+    }
+    this.#discardedMessages += conn[kDiscardPending]();
+    conn[kSetDiscarding](true);
+    const hook = this.#config.afterRelease;
+    if (!hook) {
+      resource.release();
+      return;
+    }
+    let verdict: boolean | void | Promise<boolean | void>;
+    try {
+      verdict = hook(conn);
+    } catch {
+      this.#destroyResource(resource, 'hook');
+      return;
+    }
+    if (verdict instanceof Promise) {
+      verdict.then(
+        (ok) => this.#finishRelease(resource, ok),
+        () => this.#destroyResource(resource, 'hook'),
+      );
+    } else {
+      this.#finishRelease(resource, verdict);
+    }
+  }
+
+  #finishRelease(resource: Resource<PoolEntry>, verdict: boolean | void): void {
+    if (verdict === false) this.#destroyResource(resource, 'hook');
+    else resource.release();
+  }
+
+  #destroyHandle(handle: PooledConnection, entry: PoolEntry, reason: string | Error | undefined): void {
+    const resource = entry.resource;
+    if (!resource || entry.handle !== handle) return;
+    entry.handle = null;
+    this.#borrowed.delete(entry);
+    entry.conn[kCancelReads](released);
+    entry.closeReason = typeof reason === 'string' ? reason : (reason?.message ?? '');
+    this.#destroyResource(resource, 'released');
+  }
+
+  #destroyResource(resource: Resource<PoolEntry>, reason: DestroyReason): void {
+    resource.value.destroyReason = reason;
+    resource.destroy();
+  }
+
+  // ---- health ----------------------------------------------------------------------------------
+
+  async #pingForAcquire(
+    resource: Resource<PoolEntry>,
+    signal: AbortSignal | undefined,
+  ): Promise<boolean | 'aborted'> {
+    try {
+      await resource.value.conn.ping(
+        signal ? { timeout: this.#config.pingTimeout, signal } : { timeout: this.#config.pingTimeout },
+      );
+      resource.value.lastPingAt = now();
+      return true;
+    } catch (error) {
+      if (signal?.aborted && error === signal.reason) return 'aborted';
+      this.#healthCheckDestroyCount++;
+      this.#destroyResource(resource, 'ping');
+      return false;
+    }
+  }
+
+  #connectionClosed(conn: Connection): void {
+    // A borrowed connection stays with its borrower (its calls reject CONNECTION_CLOSED; release()
+    // frees the slot). An idle one leaves the pool at once.
+    for (const resource of this.#core.idleResources) {
+      if (resource.value.conn === conn) {
+        this.#destroyResource(resource, 'closed');
+        return;
+      }
+    }
+  }
+
+  /** One background pass: evict, ping, top up. Never throws. */
+  async #healthCheck(): Promise<void> {
+    if (this.#closing) return;
+    const config = this.#config;
+    const idle = this.#core.acquireAllIdle();
+    let destroyed = 0;
+    const pings: Promise<void>[] = [];
+    for (const resource of idle) {
+      const entry = resource.value;
+      const t = now();
+      if (!entry.conn.isOpen) {
+        this.#destroyResource(resource, 'closed');
+        destroyed++;
+      } else if (isExpired(entry.expiresAt, t)) {
+        this.#maxLifetimeDestroyCount++;
+        this.#destroyResource(resource, 'lifetime');
+        destroyed++;
+      } else if (
+        isIdleExpired(resource.idleDuration, config.maxConnIdleTime, this.#core.totalCount, config.minConns)
+      ) {
+        this.#maxIdleDestroyCount++;
+        this.#destroyResource(resource, 'idle');
+        destroyed++;
+      } else if (shouldPing(t - Math.max(resource.lastUsedAt, entry.lastPingAt), config.pingIdleAfter)) {
+        pings.push(
+          entry.conn.ping({ timeout: config.pingTimeout }).then(
+            () => {
+              entry.lastPingAt = now();
+              resource.releaseUnused();
+            },
+            () => {
+              this.#healthCheckDestroyCount++;
+              destroyed++;
+              this.#destroyResource(resource, 'ping');
+            },
+          ),
+        );
+      } else {
+        resource.releaseUnused();
+      }
+    }
+    await Promise.all(pings);
+    const created = await this.#topUp().catch(() => 0);
+    if (channels.poolHealthCheck.hasSubscribers) {
+      channels.poolHealthCheck.publish({ pool: this, checked: idle.length, destroyed, created });
+    }
+  }
+
+  /**
+   * Fill up to `minConns` in parallel; rejects with the first dial error; resolves how many opened.
+   * One run at a time: the health check, a refill and the first fill share it, so they never overshoot.
+   */
+  #topUp(): Promise<number> {
+    if (!this.#topUpRun) {
+      this.#topUpRun = this.#topUpOnce().finally(() => {
+        this.#topUpRun = undefined;
+      });
+    }
+    return this.#topUpRun;
+  }
+
+  async #topUpOnce(): Promise<number> {
+    if (this.#closing) return 0;
+    const missing = this.#config.minConns - this.#core.totalCount;
+    if (missing <= 0) return 0;
+    const results = await Promise.allSettled(
+      Array.from({ length: missing }, () => this.#core.createResource()),
+    );
+    let created = 0;
+    for (const r of results) if (r.status === 'fulfilled' && r.value) created++;
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return created;
+  }
+
+  async #fill(): Promise<void> {
+    await this.#topUp();
+    this.#refillFailures = 0;
+  }
+
+  /**
+   * Refill towards `minConns`, debounced (many destroys → one refill) and, after failures, backed
+   * off exponentially with jitter so a pool never storms a server that is down.
+   */
+  #scheduleRefill(failed: boolean): void {
+    if (this.#closing || this.#config.minConns === 0) return;
+    if (failed) this.#refillFailures++;
+    if (this.#refillTimer !== undefined) return;
+    const delay = this.#refillFailures === 0 ? 0 : refillBackoff(this.#refillFailures, Math.random());
+    this.#refillTimer = startTimer(() => {
+      this.#refillTimer = undefined;
+      this.#topUp().then(
+        () => {
+          this.#refillFailures = 0;
+        },
+        () => this.#scheduleRefill(true),
+      );
+    }, delay);
+  }
+}
+
+/**
+ * Create a pool and wait until `minConns` connections are open. Rejects with the dial error —
+ * closing what it opened — if that first fill fails.
+ */
+export async function createPool(config: PoolConfig): Promise<Pool> {
+  const pool = new Pool(config);
+  try {
+    await pool[kReady];
+  } catch (error) {
+    await pool.close();
+    throw error;
+  }
+  return pool;
+}
+
+function truncateReason(reason: string): string {
+  return Buffer.byteLength(reason) <= 123 ? reason : Buffer.from(reason).subarray(0, 120).toString() + '...';
+}
+
+function isCancel(error: unknown, signal: AbortSignal | undefined): boolean {
+  return (
+    (signal?.aborted === true && error === signal.reason) ||
+    (error instanceof WsPoolError && error.code === 'WSPOOL_ERR_ACQUIRE_TIMEOUT')
+  );
+}
+
+function captureStack(): string {
+  const holder: { stack?: string } = {};
+  Error.captureStackTrace(holder, captureStack);
+  return (holder.stack ?? '').split('\n').slice(2).join('\n');
+}

@@ -1,0 +1,51 @@
+/**
+ * A frozen snapshot returned by `Pool.stat()`. Gauges describe the pool now; counters only grow.
+ * Always `totalConns === idleConns + acquiredConns + constructingConns <= maxConns`; sockets already
+ * closing no longer count.
+ */
+export interface PoolStat {
+  /** Gauge: connections holding a slot (idle + acquired + constructing). */
+  readonly totalConns: number;
+  /** Gauge: open connections ready to hand out. */
+  readonly idleConns: number;
+  /** Gauge: connections lent out (or being checked by the health check). */
+  readonly acquiredConns: number;
+  /** Gauge: dials in progress (an acquire waiting on its own dial is counted here). */
+  readonly constructingConns: number;
+  /** Gauge: acquires queued for a connection. */
+  readonly pendingAcquires: number;
+  /** The configured `maxConns`. */
+  readonly maxConns: number;
+  /** Counter: successful acquires. */
+  readonly acquireCount: number;
+  /** Counter: total ms successful acquires took. */
+  readonly acquireDuration: number;
+  /** Counter: successful acquires that found no idle connection when called. */
+  readonly emptyAcquireCount: number;
+  /** Counter: total ms those acquires waited. */
+  readonly emptyAcquireWaitTime: number;
+  /** Counter: acquires that gave up (abort or timeout). */
+  readonly canceledAcquireCount: number;
+  /** Counter: connections opened. */
+  readonly newConnsCount: number;
+  /** Counter: dials that failed. */
+  readonly failedConnectCount: number;
+  /** Counter: connections closed for exceeding `maxConnLifetime`. */
+  readonly maxLifetimeDestroyCount: number;
+  /** Counter: connections closed for exceeding `maxConnIdleTime`. */
+  readonly maxIdleDestroyCount: number;
+  /** Counter: connections closed because a ping failed (health check or acquire). */
+  readonly healthCheckDestroyCount: number;
+  /** Counter: messages dropped because nobody held the connection (left unread, or arrived while idle). */
+  readonly discardedMessages: number;
+}
+
+/** One borrowed connection held too long, from `Pool.leaks()`. */
+export interface LeakReport {
+  /** Ms since it was acquired. */
+  readonly heldMs: number;
+  /** Its redacted URL. */
+  readonly url: string;
+  /** Stack trace of the `acquire()` call, when `trackLeaks` is on. */
+  readonly acquiredAt: string | undefined;
+}
