@@ -1,0 +1,128 @@
+/**
+ * The bench's load target: a `ws` server on 127.0.0.1, port 0, in its own process so that the
+ * client under test and the server each get a core.
+ *
+ * - `/echo` (and any other path): every message is sent back as it came (text stays text).
+ * - `/rpc`: a JSON-RPC 2.0 responder. Methods: `echo` (result = params, `null` if none),
+ *   `add` (result = sum of numeric params), anything else → `-32601 Method not found`.
+ *   Batches (arrays) get one array reply with an entry per request that has an id;
+ *   notifications (no `id`) get no reply; unparsable JSON → `-32700` with `id: null`.
+ *
+ * Started by bench/lib/server-process.ts with `child_process.fork`; reports
+ * `{ type: 'ready', port }` over IPC and exits on `{ type: 'stop' }` or when the parent goes away.
+ * Run on its own (`npx tsx bench/server.ts`) it prints its URL instead.
+ */
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+
+type JsonRpcId = string | number | null;
+
+interface JsonRpcResponse {
+  jsonrpc: '2.0';
+  id: JsonRpcId;
+  result?: unknown;
+  error?: { code: number; message: string };
+}
+
+function failure(id: JsonRpcId, code: number, message: string): JsonRpcResponse {
+  return { jsonrpc: '2.0', id, error: { code, message } };
+}
+
+function isId(value: unknown): value is JsonRpcId {
+  return value === null || typeof value === 'string' || typeof value === 'number';
+}
+
+function sum(params: unknown): number {
+  const values: unknown[] = Array.isArray(params) ? params : [];
+  let total = 0;
+  for (const value of values) if (typeof value === 'number') total += value;
+  return total;
+}
+
+/** The reply to one request object, or `undefined` for a notification. */
+function answer(request: unknown): JsonRpcResponse | undefined {
+  if (typeof request !== 'object' || request === null || Array.isArray(request)) {
+    return failure(null, -32600, 'Invalid Request');
+  }
+  const { jsonrpc, id, method, params } = request as Record<string, unknown>;
+  const replyId = isId(id) ? id : null;
+  if (jsonrpc !== '2.0' || typeof method !== 'string' || (id !== undefined && !isId(id))) {
+    return failure(replyId, -32600, 'Invalid Request');
+  }
+  if (id === undefined) return undefined;
+  switch (method) {
+    case 'echo':
+      return { jsonrpc: '2.0', id: replyId, result: params ?? null };
+    case 'add':
+      return { jsonrpc: '2.0', id: replyId, result: sum(params) };
+    default:
+      return failure(replyId, -32601, 'Method not found');
+  }
+}
+
+function asBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+// Module-level listeners (`this` is the socket): no closure per connection on the hot path.
+function onEchoMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  this.send(asBuffer(data), { binary: isBinary });
+}
+
+function onRpcMessage(this: WebSocket, data: RawData): void {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(asBuffer(data).toString('utf8'));
+  } catch {
+    this.send(JSON.stringify(failure(null, -32700, 'Parse error')));
+    return;
+  }
+  if (!Array.isArray(parsed)) {
+    const reply = answer(parsed);
+    if (reply !== undefined) this.send(JSON.stringify(reply));
+    return;
+  }
+  if (parsed.length === 0) {
+    this.send(JSON.stringify(failure(null, -32600, 'Invalid Request')));
+    return;
+  }
+  const replies: JsonRpcResponse[] = [];
+  for (const request of parsed) {
+    const reply = answer(request);
+    if (reply !== undefined) replies.push(reply);
+  }
+  if (replies.length > 0) this.send(JSON.stringify(replies));
+}
+
+function ignoreError(): void {}
+
+const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+
+server.on('connection', (socket, request) => {
+  socket.on('error', ignoreError);
+  socket.on('message', request.url === '/rpc' ? onRpcMessage : onEchoMessage);
+});
+
+function stop(): void {
+  for (const client of server.clients) client.terminate();
+  server.close(() => process.exit(0));
+  // Never linger: the parent is waiting for this process to go.
+  setTimeout(() => process.exit(0), 1_000).unref();
+}
+
+server.on('listening', () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  if (process.send !== undefined) process.send({ type: 'ready', port });
+  else console.log(`bench server listening on ws://127.0.0.1:${port} (/echo, /rpc)`);
+});
+
+process.on('message', (message: unknown) => {
+  if (typeof message === 'object' && message !== null && (message as { type?: unknown }).type === 'stop') {
+    stop();
+  }
+});
+process.on('disconnect', stop);
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
