@@ -74,7 +74,7 @@ export class ResourcePool<T> {
 
   // Made once per pool, so resources and waiters reach private methods without per-item closures.
   readonly #resourceHost: ResourceHost<T> = {
-    release: (record, touch) => this.#release(record, touch),
+    release: (record, touch, at) => this.#release(record, touch, at),
     destroy: (record) => this.#destroyRecord(record, false),
   };
   readonly #waiterHost: WaiterHost<T> = {
@@ -148,19 +148,34 @@ export class ResourcePool<T> {
         return Promise.reject(signal.reason);
       }
     }
-    const startedAt = monotonic();
-    // Hot path: no awaits, no closures. An idle resource implies an empty queue (see the
-    // invariant above), so taking it is fair.
+    // Hot path: no awaits, no closures, one clock read. An idle resource implies an empty queue
+    // (see the invariant above), so taking it is fair. It is synchronous, so it adds nothing to
+    // acquireDuration; clock reads cost ~40 ns each and were a third of acquire+release.
     const record = this.#idle.pop();
     if (record !== null) {
       record.state = 'acquired';
       record.acquiredAt = now();
       this.#acquired++;
       this.#counters.acquireCount++;
-      this.#counters.acquireDuration += monotonic() - startedAt;
       return Promise.resolve(record.resource);
     }
-    return this.#acquireSlow(options, startedAt);
+    return this.#acquireSlow(options, monotonic());
+  }
+
+  /**
+   * Take the most recently released idle resource synchronously, or `null` when none is idle or
+   * the pool is closed (the caller then falls back to {@link ResourcePool.acquire}, which queues
+   * or creates). Lets a layer on top hand out an idle resource without a promise round trip.
+   */
+  tryAcquire(): Resource<T> | null {
+    if (this.#closed) return null;
+    const record = this.#idle.pop();
+    if (record === null) return null;
+    record.state = 'acquired';
+    record.acquiredAt = now();
+    this.#acquired++;
+    this.#counters.acquireCount++;
+    return record.resource;
   }
 
   /**
@@ -343,9 +358,9 @@ export class ResourcePool<T> {
     waiter.resolve(record.resource);
   }
 
-  #release(record: ResourceRecord<T>, touch: boolean): void {
+  #release(record: ResourceRecord<T>, touch: boolean, at: number | undefined): void {
     if (record.state !== 'acquired') return;
-    if (touch) record.lastUsedAt = now();
+    if (touch) record.lastUsedAt = at ?? now();
     if (this.#closed) {
       this.#destroyRecord(record, false);
       return;

@@ -40,8 +40,8 @@ export type ResourceState = 'idle' | 'acquired' | 'destroyed';
  * @internal
  */
 export interface ResourceHost<T> {
-  /** An acquired resource comes back; `touch` updates `lastUsedAt`. */
-  release(record: ResourceRecord<T>, touch: boolean): void;
+  /** An acquired resource comes back; `touch` updates `lastUsedAt` (to `at`, else now). */
+  release(record: ResourceRecord<T>, touch: boolean, at?: number): void;
   /** The holder (or an inspector of the idle set) destroys the resource. */
   destroy(record: ResourceRecord<T>): void;
 }
@@ -127,10 +127,11 @@ export class Resource<T> {
   /**
    * Give the resource back and mark it used now: it goes to the oldest queued acquire (staying
    * acquired), else on top of the idle stack. After `close()` it is destroyed instead.
+   * `at` (epoch ms) saves a clock read for a caller that just read the clock; it defaults to now.
    * A no-op unless the resource is acquired, so a double release is harmless.
    */
-  release(): void {
-    this.#record.host.release(this.#record, true);
+  release(at?: number): void {
+    this.#record.host.release(this.#record, true, at);
   }
 
   /**

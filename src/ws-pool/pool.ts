@@ -8,7 +8,7 @@
  * and counted); a borrowed one is not. Its inbox is emptied at release, before anyone else can
  * acquire it.
  */
-import { monotonic, now, startTimer, stopTimer, type Timer } from '../clock.js';
+import { now, startTimer, stopTimer, type Timer } from '../clock.js';
 import type { Connection } from '../connection/connection.js';
 import {
   kCancelReads,
@@ -152,21 +152,52 @@ export class Pool implements AsyncDisposable {
    * Borrow a connection. Idle connections are reused most-recently-released first; otherwise a new
    * one is dialled if under `maxConns`; otherwise the caller waits, first come first served.
    */
-  async acquire(options?: AcquireOptions): Promise<PooledConnection> {
-    const started = monotonic();
+  acquire(options?: AcquireOptions): Promise<PooledConnection> {
+    // Fast path: an idle connection that needs no ping and no hook is lent without any await.
+    // Wall-clock ms throughout: the core stamps acquiredAt at hand-out, and reusing that stamp
+    // saves clock reads (~40 ns each), which dominated acquire+release.
+    if (this.#config.beforeAcquire === undefined && options?.signal?.aborted !== true) {
+      const resource = this.#core.tryAcquire();
+      if (resource !== null) {
+        const entry = resource.value;
+        const at = resource.acquiredAt;
+        entry.resource = resource;
+        if (entry.conn.isOpen && !isExpired(entry.expiresAt, at) && !this.#needsPing(entry, at)) {
+          return Promise.resolve(this.#lend(resource, at, at, false));
+        }
+        return this.#acquireSlow(options, resource, at);
+      }
+    }
+    return this.#acquireSlow(options, null, now());
+  }
+
+  /** The general path: wait for the core, then check the connection, retrying with another. */
+  async #acquireSlow(
+    options: AcquireOptions | undefined,
+    first: Resource<PoolEntry> | null,
+    started: number,
+  ): Promise<PooledConnection> {
     const signal = options?.signal;
     const timeout = options?.timeout ?? this.#config.acquireTimeout;
     const deadline = timeout === Infinity ? Infinity : started + timeout;
-    const empty = this.#core.idleCount === 0;
+    const empty = first === null && this.#core.idleCount === 0;
     let rejections = 0;
+    let next = first;
     for (;;) {
       let resource: Resource<PoolEntry>;
-      try {
-        const remaining = deadline === Infinity ? Infinity : Math.max(0, deadline - monotonic());
-        resource = await this.#core.acquire(signal ? { signal, timeout: remaining } : { timeout: remaining });
-      } catch (error) {
-        if (isCancel(error, signal)) this.#canceledAcquireCount++;
-        throw error;
+      if (next !== null) {
+        resource = next;
+        next = null;
+      } else {
+        try {
+          const remaining = deadline === Infinity ? Infinity : Math.max(0, deadline - now());
+          resource = await this.#core.acquire(
+            signal ? { signal, timeout: remaining } : { timeout: remaining },
+          );
+        } catch (error) {
+          if (isCancel(error, signal)) this.#canceledAcquireCount++;
+          throw error;
+        }
       }
       const entry = resource.value;
       const conn = entry.conn;
@@ -175,15 +206,13 @@ export class Pool implements AsyncDisposable {
         this.#destroyResource(resource, 'closed');
         continue;
       }
-      if (isExpired(entry.expiresAt, now())) {
+      const at = resource.acquiredAt;
+      if (isExpired(entry.expiresAt, at)) {
         this.#maxLifetimeDestroyCount++;
         this.#destroyResource(resource, 'lifetime');
         continue;
       }
-      if (
-        !entry.fresh &&
-        shouldPing(now() - Math.max(resource.lastUsedAt, entry.lastPingAt), this.#config.pingIdleAfter)
-      ) {
+      if (this.#needsPing(entry, at)) {
         const alive = await this.#pingForAcquire(resource, signal);
         if (alive === 'aborted') {
           this.#canceledAcquireCount++;
@@ -219,23 +248,41 @@ export class Pool implements AsyncDisposable {
         resource.release(); // destroyed by the core, since it is closed
         throw poolClosedError();
       }
-      entry.fresh = false;
-      conn[kSetDiscarding](false);
-      const handle = new PooledConnection(this.#handleOwner, conn, entry);
-      entry.handle = handle;
-      this.#borrowed.add(entry);
-      entry.acquiredAt = monotonic();
-      if (this.#config.trackLeaks) entry.acquiredStack = captureStack();
-      const waited = entry.acquiredAt - started;
-      this.#acquireCount++;
-      this.#acquireDuration += waited;
-      if (empty) {
-        this.#emptyAcquireCount++;
-        this.#emptyAcquireWaitTime += waited;
-      }
-      if (channels.poolAcquire.hasSubscribers) channels.poolAcquire.publish({ pool: this, waitMs: waited });
-      return handle;
+      return this.#lend(resource, at, started, empty);
     }
+  }
+
+  /** A connection idle (since its last use or ping) for at least `pingIdleAfter` is pinged first. */
+  #needsPing(entry: PoolEntry, at: number): boolean {
+    return (
+      !entry.fresh &&
+      shouldPing(
+        at - Math.max(entry.resource?.lastUsedAt ?? at, entry.lastPingAt),
+        this.#config.pingIdleAfter,
+      )
+    );
+  }
+
+  /** Hand a checked connection to the caller: a fresh handle, counters, diagnostics. */
+  #lend(resource: Resource<PoolEntry>, at: number, started: number, empty: boolean): PooledConnection {
+    const entry = resource.value;
+    const conn = entry.conn;
+    entry.fresh = false;
+    conn[kSetDiscarding](false);
+    const handle = new PooledConnection(this.#handleOwner, conn, entry);
+    entry.handle = handle;
+    this.#borrowed.add(entry);
+    entry.acquiredAt = at;
+    if (this.#config.trackLeaks) entry.acquiredStack = captureStack();
+    const waited = at - started;
+    this.#acquireCount++;
+    this.#acquireDuration += waited;
+    if (empty) {
+      this.#emptyAcquireCount++;
+      this.#emptyAcquireWaitTime += waited;
+    }
+    if (channels.poolAcquire.hasSubscribers) channels.poolAcquire.publish({ pool: this, waitMs: waited });
+    return handle;
   }
 
   /** Acquire, run `fn`, and always release (destroy if the socket closed meanwhile). */
@@ -278,7 +325,7 @@ export class Pool implements AsyncDisposable {
    */
   leaks(olderThan = 0): LeakReport[] {
     const out: LeakReport[] = [];
-    const t = monotonic();
+    const t = now();
     for (const entry of this.#borrowed) {
       const heldMs = t - entry.acquiredAt;
       if (heldMs >= olderThan) {
@@ -371,14 +418,15 @@ export class Pool implements AsyncDisposable {
     entry.handle = null;
     this.#borrowed.delete(entry);
     conn[kCancelReads](released);
+    const t = now(); // one clock read serves hold time, lifetime and lastUsedAt
     if (channels.poolRelease.hasSubscribers) {
-      channels.poolRelease.publish({ pool: this, holdMs: monotonic() - entry.acquiredAt });
+      channels.poolRelease.publish({ pool: this, holdMs: t - entry.acquiredAt });
     }
     if (!conn.isOpen) {
       this.#destroyResource(resource, 'closed');
       return;
     }
-    if (isExpired(entry.expiresAt, now())) {
+    if (isExpired(entry.expiresAt, t)) {
       this.#maxLifetimeDestroyCount++;
       this.#destroyResource(resource, 'lifetime');
       return;
@@ -387,7 +435,7 @@ export class Pool implements AsyncDisposable {
     conn[kSetDiscarding](true);
     const hook = this.#config.afterRelease;
     if (!hook) {
-      resource.release();
+      resource.release(t);
       return;
     }
     let verdict: boolean | void | Promise<boolean | void>;
@@ -397,7 +445,7 @@ export class Pool implements AsyncDisposable {
       this.#destroyResource(resource, 'hook');
       return;
     }
-    if (verdict instanceof Promise) {
+    if (isThenable(verdict)) {
       verdict.then(
         (ok) => this.#finishRelease(resource, ok),
         () => this.#destroyResource(resource, 'hook'),
@@ -576,6 +624,10 @@ export async function createPool(config: PoolConfig): Promise<Pool> {
 
 function truncateReason(reason: string): string {
   return Buffer.byteLength(reason) <= 123 ? reason : Buffer.from(reason).subarray(0, 120).toString() + '...';
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }
 
 function isCancel(error: unknown, signal: AbortSignal | undefined): boolean {

@@ -1,0 +1,79 @@
+/**
+ * CPU profile of one hot path, for speed work: `npx tsx bench/profile.ts [echo|acquire|rpc]` runs it
+ * for a few seconds against the bench server (its own process) and prints the top functions by
+ * self time from a V8 CPU profile taken in-process with `node:inspector`.
+ */
+import { Session } from 'node:inspector/promises';
+import { createPool } from '../src/index.js';
+import { startServer } from './lib/server-process.js';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+
+const mode = process.argv[2] ?? 'echo';
+const seconds = Number(process.env['PROFILE_SECONDS'] ?? 3);
+
+async function main(): Promise<void> {
+  const server = await startServer();
+  const session = new Session();
+  session.connect();
+  let ops = 0;
+  const until = Date.now() + seconds * 1000;
+  await session.post('Profiler.enable');
+  if (mode === 'rpc') {
+    const { JsonRpcPool } = await import('../src/index.js');
+    const pool = new JsonRpcPool({ url: server.url('/rpc'), minConns: 4, maxConns: 4 });
+    await pool.call('echo', [1]);
+    await session.post('Profiler.start');
+    await Promise.all(
+      Array.from({ length: 256 }, async () => {
+        while (Date.now() < until) {
+          await pool.call('echo', ['x']);
+          ops++;
+        }
+      }),
+    );
+    await pool.close();
+  } else {
+    const pool = await createPool({ url: server.url('/echo'), minConns: 8, maxConns: 8 });
+    const payload = 'x'.repeat(64);
+    await session.post('Profiler.start');
+    await Promise.all(
+      Array.from({ length: mode === 'acquire' ? 100 : 64 }, async () => {
+        while (Date.now() < until) {
+          const conn = await pool.acquire();
+          if (mode !== 'acquire') {
+            await conn.sendMessage(payload);
+            await conn.readMessage();
+          }
+          conn.release();
+          ops++;
+          if (mode === 'acquire' && ops % 1000 === 0) await new Promise((r) => setImmediate(r));
+        }
+      }),
+    );
+    await pool.close();
+  }
+  const { profile } = await session.post('Profiler.stop');
+  await server.stop();
+  const nodes = profile.nodes as ProfileNode[];
+  const total = nodes.reduce((sum, n) => sum + (n.hitCount ?? 0), 0);
+  const byName = new Map<string, number>();
+  for (const n of nodes) {
+    const file = n.callFrame.url.split('/').slice(-2).join('/');
+    const key = `${n.callFrame.functionName || '(anonymous)'} ${file}:${n.callFrame.lineNumber + 1}`;
+    byName.set(key, (byName.get(key) ?? 0) + (n.hitCount ?? 0));
+  }
+  console.log(`${mode}: ${ops} ops in ${seconds}s = ${Math.round(ops / seconds)} ops/s; ${total} samples`);
+  for (const [name, hits] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
+    console.log(`${((hits / total) * 100).toFixed(1).padStart(5)}%  ${name}`);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
