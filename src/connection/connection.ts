@@ -18,6 +18,7 @@ import { Inbox, ReadKind, type InboxOwner, type Message, type ReadOptions } from
 import {
   kCancelReads,
   kDiscardPending,
+  kPark,
   kSetMessageHandler,
   kLastError,
   kObserver,
@@ -408,8 +409,21 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
   }
 
   /** @internal Reject reads still waiting (the handle that issued them was released). */
-  [kCancelReads](error: WsPoolError): void {
-    this.#inbox.cancelReaders(error);
+  [kCancelReads](makeError: () => WsPoolError): void {
+    // Built only when a read is waiting: release() is a hot path and an Error captures a stack.
+    if (this.#inbox.readers > 0) this.#inbox.cancelReaders(makeError());
+  }
+
+  /**
+   * @internal A pooled connection goes back to its pool: reject the reads its borrower left
+   * waiting, drop its unread messages and discard whatever arrives until the next hand-out.
+   * One call on the release hot path. Returns how many messages were dropped.
+   */
+  [kPark](makeError: () => WsPoolError): number {
+    if (this.#inbox.readers > 0) this.#inbox.cancelReaders(makeError());
+    const dropped = this.#inbox.discardAll();
+    this.#inbox.discarding = true;
+    return dropped;
   }
 
   /** @internal Cut the socket now (forced pool close, dead peer). */

@@ -8,6 +8,7 @@ export const kSetDiscarding = Symbol('wspool.setDiscarding');
 export const kTerminate = Symbol('wspool.terminate');
 export const kLastError = Symbol('wspool.lastError');
 export const kCancelReads = Symbol('wspool.cancelReads');
+export const kPark = Symbol('wspool.park');
 export const kSetMessageHandler = Symbol('wspool.setMessageHandler');
 
 /** What a pool learns from a connection it owns. */

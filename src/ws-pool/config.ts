@@ -89,8 +89,8 @@ export interface PoolConfig extends Omit<ConnectOptions, 'signal'> {
   /** Runs before a pooled connection is closed. */
   beforeClose?: (conn: Connection) => void | Promise<void>;
   /**
-   * Record where each connection was acquired (a stack trace) so `pool.leaks()` can say who holds
-   * connections for too long. Costs a stack capture per acquire: meant for debugging.
+   * Track borrowed connections and where each was acquired (a stack trace), so `pool.leaks()` can
+   * say who holds connections too long. Costs a stack capture per acquire: meant for debugging.
    * @default false
    */
   trackLeaks?: boolean;

@@ -11,8 +11,7 @@
 import { now, startTimer, stopTimer, type Timer } from '../clock.js';
 import type { Connection } from '../connection/connection.js';
 import {
-  kCancelReads,
-  kDiscardPending,
+  kPark,
   kObserver,
   kSetDiscarding,
   kTerminate,
@@ -89,7 +88,7 @@ export class Pool implements AsyncDisposable {
   readonly #ready: Promise<void>;
   readonly #handleOwner: HandleOwner<PoolEntry>;
   readonly #observer: ConnectionObserver;
-  /** Entries lent out right now (for `leaks()`). */
+  /** Entries lent out right now, kept only with `trackLeaks` (for `leaks()`). */
   readonly #borrowed = new Set<PoolEntry>();
   #closing: Promise<void> | undefined;
   readonly #dialAbort = new AbortController();
@@ -271,7 +270,7 @@ export class Pool implements AsyncDisposable {
     conn[kSetDiscarding](false);
     const handle = new PooledConnection(this.#handleOwner, conn, entry);
     entry.handle = handle;
-    this.#borrowed.add(entry);
+    if (this.#config.trackLeaks) this.#borrowed.add(entry);
     entry.acquiredAt = at;
     if (this.#config.trackLeaks) entry.acquiredStack = captureStack();
     const waited = at - started;
@@ -320,8 +319,10 @@ export class Pool implements AsyncDisposable {
   }
 
   /**
-   * Borrowed connections held longer than `olderThan` ms, longest first, with where they were
-   * acquired when `trackLeaks` is on: the answer to "the pool is probably full, but who holds it?".
+   * Borrowed connections held longer than `olderThan` ms, longest first, each with the stack of
+   * the `acquire()` that took it: the answer to "the pool is probably full, but who holds it?".
+   * Needs `trackLeaks: true` (a debugging aid: it costs a stack capture per acquire); without it
+   * the list is empty.
    */
   leaks(olderThan = 0): LeakReport[] {
     const out: LeakReport[] = [];
@@ -416,8 +417,8 @@ export class Pool implements AsyncDisposable {
     if (!resource || entry.handle !== handle) return;
     const conn = entry.conn;
     entry.handle = null;
-    this.#borrowed.delete(entry);
-    conn[kCancelReads](released);
+    if (this.#config.trackLeaks) this.#borrowed.delete(entry);
+    this.#discardedMessages += conn[kPark](released);
     const t = now(); // one clock read serves hold time, lifetime and lastUsedAt
     if (channels.poolRelease.hasSubscribers) {
       channels.poolRelease.publish({ pool: this, holdMs: t - entry.acquiredAt });
@@ -431,8 +432,6 @@ export class Pool implements AsyncDisposable {
       this.#destroyResource(resource, 'lifetime');
       return;
     }
-    this.#discardedMessages += conn[kDiscardPending]();
-    conn[kSetDiscarding](true);
     const hook = this.#config.afterRelease;
     if (!hook) {
       resource.release(t);
@@ -464,8 +463,8 @@ export class Pool implements AsyncDisposable {
     const resource = entry.resource;
     if (!resource || entry.handle !== handle) return;
     entry.handle = null;
-    this.#borrowed.delete(entry);
-    entry.conn[kCancelReads](released);
+    if (this.#config.trackLeaks) this.#borrowed.delete(entry);
+    this.#discardedMessages += entry.conn[kPark](released);
     entry.closeReason = typeof reason === 'string' ? reason : (reason?.message ?? '');
     this.#destroyResource(resource, 'released');
   }
