@@ -189,10 +189,14 @@ export class Pool implements AsyncDisposable {
         next = null;
       } else {
         try {
-          const remaining = deadline === Infinity ? Infinity : Math.max(0, deadline - now());
-          resource = await this.#core.acquire(
-            signal ? { signal, timeout: remaining } : { timeout: remaining },
-          );
+          if (deadline === Infinity && signal === undefined) {
+            resource = await this.#core.acquire(); // the common case: no options object to allocate
+          } else {
+            const remaining = deadline === Infinity ? Infinity : Math.max(0, deadline - now());
+            resource = await this.#core.acquire(
+              signal ? { signal, timeout: remaining } : { timeout: remaining },
+            );
+          }
         } catch (error) {
           if (isCancel(error, signal)) this.#canceledAcquireCount++;
           throw error;
