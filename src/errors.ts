@@ -85,6 +85,7 @@ export class WsPoolError extends Error {
   /** The consumed message, or the server's error for `WSPOOL_ERR_REMOTE`. */
   readonly data?: unknown;
 
+  /** Errors are raised by wspool; constructing one yourself is for tests and custom dialers. */
   constructor(code: WsPoolErrorCode, message: string, details: WsPoolErrorDetails = {}) {
     super(message, 'cause' in details ? { cause: details.cause } : undefined);
     this.code = code;
@@ -94,10 +95,12 @@ export class WsPoolError extends Error {
     if ('data' in details) this.data = details.data;
   }
 
+  /** Always `'WsPoolError'`. */
   override get name(): string {
     return 'WsPoolError';
   }
 
+  /** `instanceof` checks a brand shared by every copy of the package, not the prototype chain. */
   static override [Symbol.hasInstance](value: unknown): boolean {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kBrand] === true;
   }

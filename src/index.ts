@@ -1,3 +1,22 @@
+/**
+ * wspool: a WebSocket client for Node.js with a dynamic connection pool. {@link connect} opens a
+ * standalone {@link Connection}; {@link Pool} / {@link createPool} lend exclusive connections
+ * (pgxpool semantics). Every error is a {@link WsPoolError} with a stable `code`; observability is
+ * `stat()`, the {@link CHANNELS | diagnostics channels} and the `wspool/otel` subpath.
+ *
+ * @example
+ * ```ts
+ * import { createPool } from 'wspool';
+ *
+ * const pool = await createPool({ url: 'wss://api.example.com/ws', maxConns: 10 });
+ * const reply = await pool.withConnection(async (conn) => {
+ *   await conn.sendJSON({ op: 'ping' });
+ *   return conn.readJSON<{ op: string }>({ timeout: 5_000 });
+ * });
+ * await pool.close();
+ * ```
+ * @module
+ */
 // The public surface of wspool: re-exports only. Internal helpers stay unexported.
 export { ERROR_CODES, WsPoolError, isWsPoolError } from './errors.js';
 export type { WsPoolErrorCode, WsPoolErrorDetails } from './errors.js';

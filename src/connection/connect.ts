@@ -9,7 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import { MAX_TIMER_MS, monotonic, startTimer, stopTimer } from '../clock.js';
 import { channels } from '../diagnostics.js';
 import { WsPoolError } from '../errors.js';
-import { redactUrl, scrubText } from '../util/redact.js';
+import { redactUrl, scrubError } from '../util/redact.js';
 import { Connection } from './connection.js';
 import {
   resolveConnectOptions,
@@ -180,9 +180,10 @@ function connectFailed(url: URL, shownUrl: string, cause: unknown, status?: numb
       { status, cause: cause ?? new Error(`HTTP ${status}`) },
     );
   }
-  const err = cause instanceof Error ? cause : new Error(String(cause));
+  // Scrubbed as a whole: the cause is printed with the error, and a dialer may quote the URL.
+  const err = scrubError(cause instanceof Error ? cause : new Error(String(cause)), url);
   const code = (err as NodeJS.ErrnoException).code ?? '';
-  const detail = scrubText(err.message, url);
+  const detail = err.message;
   let hint = 'check that the server is running and reachable';
   if (code === 'ECONNREFUSED') hint = 'nothing is listening there; check the host and port';
   else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')

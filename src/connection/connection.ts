@@ -309,6 +309,7 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
     }
   }
 
+  /** `for await (const message of conn)`: the same as {@link Connection.messages} without options. */
   [Symbol.asyncIterator](): AsyncIterator<Message> {
     return this.messages();
   }

@@ -28,7 +28,10 @@ export interface TlsOptions {
 }
 
 /** What a {@link Dialer} receives: `ws` client options plus the subprotocols. */
-export type DialOptions = ClientOptions & { protocols?: string | string[] };
+export type DialOptions = ClientOptions & {
+  /** Subprotocol(s) to offer, from {@link ConnectOptions.protocols}. */
+  protocols?: string | string[];
+};
 
 /**
  * Opens the underlying socket: `(url, options) => WebSocket`. The default creates a `ws` client; a
@@ -161,6 +164,13 @@ export function resolveConnectOptions(
     if (tls.rejectUnauthorized !== undefined) checkBoolean('tls.rejectUnauthorized', tls.rejectUnauthorized);
     if (tls.servername !== undefined && typeof tls.servername !== 'string')
       throw invalidConfig('tls.servername', 'a string', tls.servername);
+    // Checked here, not left to the TLS layer at the first dial (a late CONNECT_FAILED from a typo).
+    for (const field of ['ca', 'cert', 'key'] as const) {
+      const value: unknown = tls[field];
+      if (value !== undefined && !isPemInput(value, field === 'key')) {
+        throw invalidConfig(`tls.${field}`, 'a PEM string, a Buffer, or an array of them', value);
+      }
+    }
   }
   return {
     protocols,
@@ -191,4 +201,17 @@ export function resolveConnectOptions(
         : checkDuration('closeTimeout', o.closeTimeout, { allowZero: true, allowInfinity: true }),
     dialer: checkOptionalFunction<Dialer>('dialer', o.dialer),
   };
+}
+
+/** What `tls.connect()` takes for `ca`/`cert`/`key`: PEM text or bytes, or a list (keys may be `{ pem }`). */
+function isPemInput(value: unknown, isKey: boolean): boolean {
+  const isPem = (v: unknown): boolean => typeof v === 'string' || v instanceof Uint8Array;
+  if (isPem(value)) return true;
+  return (
+    Array.isArray(value) &&
+    value.every(
+      (v) =>
+        isPem(v) || (isKey && typeof v === 'object' && v !== null && isPem((v as { pem?: unknown }).pem)),
+    )
+  );
 }

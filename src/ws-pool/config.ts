@@ -8,7 +8,7 @@ import {
 } from '../connection/options.js';
 import { parseWsUrl } from '../connection/url.js';
 import { invalidConfig } from '../errors.js';
-import { checkDuration, checkInteger, checkOptionalFunction } from '../util/validate.js';
+import { checkDuration, checkInteger, checkKnownKeys, checkOptionalFunction } from '../util/validate.js';
 
 /** What `beforeConnect` may change before each dial (e.g. refresh an auth token). */
 export interface BeforeConnectContext {
@@ -86,7 +86,10 @@ export interface PoolConfig extends Omit<ConnectOptions, 'signal'> {
   beforeAcquire?: (conn: Connection) => boolean | void | Promise<boolean | void>;
   /** Runs on release; `false` → the connection is destroyed instead of pooled. */
   afterRelease?: (conn: Connection) => boolean | void | Promise<boolean | void>;
-  /** Runs before a pooled connection is closed. */
+  /**
+   * Runs before a pooled connection is closed (the socket is still open). Awaited for at most
+   * `closeTimeout` ms, then the close goes ahead; a throw is ignored.
+   */
   beforeClose?: (conn: Connection) => void | Promise<void>;
   /**
    * Track borrowed connections and where each was acquired (a stack trace), so `pool.leaks()` can
@@ -167,6 +170,9 @@ export function resolvePoolConfig(config: PoolConfig, extraKeys?: ReadonlySet<st
   if ('signal' in config) throw invalidConfig('signal', 'no signal (pass one to acquire())', 'a signal');
   const known = new Set([...CONNECT_OPTION_KEYS, ...POOL_OPTION_KEYS, ...(extraKeys ?? [])]);
   known.delete('signal');
+  // Checked here first so a typo is reported as not being one of the *pool* options (the connect
+  // check below would list the same names under the word "connect").
+  checkKnownKeys('pool', config, known);
   const connect = resolveConnectOptions(config, known);
   if (config.url === undefined) throw invalidConfig('url', 'a ws:// or wss:// URL', undefined);
   const url = parseWsUrl(config.url);

@@ -1,4 +1,4 @@
-import { startTimer, stopTimer, type Timer } from '../clock.js';
+import { MAX_TIMER_MS, startTimer, stopTimer, type Timer } from '../clock.js';
 
 /**
  * Owns the background check's timer. Each pass is scheduled when the previous one has finished,
@@ -30,13 +30,18 @@ export class HealthChecker {
   }
 
   #arm(): void {
-    this.#timer = startTimer(() => {
-      this.#timer = undefined;
-      this.#run()
-        .catch(() => undefined)
-        .finally(() => {
-          if (!this.#stopped) this.#arm();
-        });
-    }, this.#period);
+    // Clamped: setTimeout turns a delay above 2^31-1 ms into 1 ms, which would run the check in a
+    // busy loop for any period longer than ~24.8 days (config accepts any finite period).
+    this.#timer = startTimer(
+      () => {
+        this.#timer = undefined;
+        this.#run()
+          .catch(() => undefined)
+          .finally(() => {
+            if (!this.#stopped) this.#arm();
+          });
+      },
+      Math.min(this.#period, MAX_TIMER_MS),
+    );
   }
 }

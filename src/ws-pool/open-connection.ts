@@ -6,6 +6,7 @@ import { dial } from '../connection/connect.js';
 import type { Connection } from '../connection/connection.js';
 import { kDiscardPending, kTerminate } from '../connection/internal.js';
 import { WsPoolError } from '../errors.js';
+import { scrubError, scrubText } from '../util/redact.js';
 import type { ResolvedPoolConfig } from './config.js';
 
 /** The open connection and how many greeting messages were dropped after `afterConnect`. */
@@ -27,11 +28,11 @@ export async function openPooledConnection(
   if (config.beforeConnect) {
     try {
       await config.beforeConnect({ url, headers });
-    } catch (cause) {
+    } catch (thrown) {
       throw new WsPoolError(
         'WSPOOL_ERR_CONNECT_FAILED',
-        `The beforeConnect hook threw (${errorMessage(cause)}); no connection was dialled. Fix the hook.`,
-        { cause },
+        `The beforeConnect hook threw (${scrubText(errorMessage(thrown), url)}); no connection was dialled. Fix the hook.`,
+        { cause: scrubThrown(thrown, url) },
       );
     }
   }
@@ -39,12 +40,12 @@ export async function openPooledConnection(
   if (config.afterConnect) {
     try {
       await config.afterConnect(conn);
-    } catch (cause) {
+    } catch (thrown) {
       conn[kTerminate]().catch(() => undefined);
       throw new WsPoolError(
         'WSPOOL_ERR_CONNECT_FAILED',
-        `The afterConnect hook threw (${errorMessage(cause)}); the new connection was discarded.`,
-        { cause },
+        `The afterConnect hook threw (${scrubText(errorMessage(thrown), url)}); the new connection was discarded.`,
+        { cause: scrubThrown(thrown, url) },
       );
     }
   }
@@ -56,6 +57,12 @@ export async function openPooledConnection(
   }
   // A greeting, or a reply to afterConnect's traffic, must not reach the first user.
   return { conn, discarded: conn[kDiscardPending]() };
+}
+
+/** A hook's throw as a cause: the same value unless it quotes a secret of `url` (it may quote the URL). */
+function scrubThrown(thrown: unknown, url: URL): unknown {
+  if (thrown instanceof Error) return scrubError(thrown, url);
+  return typeof thrown === 'string' ? scrubText(thrown, url) : thrown;
 }
 
 /** The message of an unknown thrown value. */

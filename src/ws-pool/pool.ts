@@ -8,9 +8,11 @@
  * and counted); a borrowed one is not. Its inbox is emptied at release, before anyone else can
  * acquire it.
  */
-import { now, startTimer, stopTimer, type Timer } from '../clock.js';
+import { setMaxListeners } from 'node:events';
+import { MAX_TIMER_MS, now, startTimer, stopTimer, type Timer } from '../clock.js';
 import type { Connection } from '../connection/connection.js';
 import {
+  kDiscardPending,
   kPark,
   kObserver,
   kSetDiscarding,
@@ -18,7 +20,7 @@ import {
   type ConnectionObserver,
 } from '../connection/internal.js';
 import { channels, type DestroyReason } from '../diagnostics.js';
-import { WsPoolError, poolClosedError } from '../errors.js';
+import { WsPoolError, invalidConfig, poolClosedError } from '../errors.js';
 import { ResourcePool } from '../pool/resource-pool.js';
 import type { Resource } from '../pool/resource.js';
 import { resolvePoolConfig, type PoolConfig, type ResolvedPoolConfig } from './config.js';
@@ -33,7 +35,10 @@ import { redactUrl } from '../util/redact.js';
 export interface AcquireOptions {
   /** Cancels the wait (not a dial in progress); rejects with `signal.reason`. */
   signal?: AbortSignal;
-  /** Ms to wait, then `WSPOOL_ERR_ACQUIRE_TIMEOUT`. @default config.acquireTimeout */
+  /**
+   * Ms to wait, then `WSPOOL_ERR_ACQUIRE_TIMEOUT`; the ping of an idle connection counts (except
+   * with `0`, which only forbids queueing). @default config.acquireTimeout
+   */
   timeout?: number;
 }
 
@@ -90,6 +95,8 @@ export class Pool implements AsyncDisposable {
   readonly #observer: ConnectionObserver;
   /** Entries lent out right now, kept only with `trackLeaks` (for `leaks()`). */
   readonly #borrowed = new Set<PoolEntry>();
+  /** Set first thing in `close()`, before the core destroys anything (see there). */
+  #closed = false;
   #closing: Promise<void> | undefined;
   readonly #dialAbort = new AbortController();
   #refillTimer: Timer | undefined;
@@ -130,6 +137,9 @@ export class Pool implements AsyncDisposable {
         this.#discardedMessages++;
       },
     };
+    // Every dial in flight listens on this one signal (up to maxConns at once) and stops when it
+    // settles: not a leak, so no MaxListenersExceededWarning past 10 concurrent dials.
+    setMaxListeners(0, this.#dialAbort.signal);
     this.#health = new HealthChecker(resolved.healthCheckPeriod, () => this.#healthCheck());
     this.#ready = this.#fill();
     // A background fill failure is retried with backoff; createPool() reports it instead.
@@ -144,7 +154,7 @@ export class Pool implements AsyncDisposable {
 
   /** True once `close()` was called. */
   get closed(): boolean {
-    return this.#closing !== undefined;
+    return this.#closed;
   }
 
   /**
@@ -152,6 +162,12 @@ export class Pool implements AsyncDisposable {
    * one is dialled if under `maxConns`; otherwise the caller waits, first come first served.
    */
   acquire(options?: AcquireOptions): Promise<PooledConnection> {
+    // Checked before anything is taken: the fast path below would otherwise lend an idle connection
+    // despite a bad option, and a non-AbortSignal `signal` would fail later as an untyped TypeError.
+    if (options !== undefined) {
+      const invalid = invalidAcquireOptions(options);
+      if (invalid) return Promise.reject(invalid);
+    }
     // Fast path: an idle connection that needs no ping and no hook is lent without any await.
     // Wall-clock ms throughout: the core stamps acquiredAt at hand-out, and reusing that stamp
     // saves clock reads (~40 ns each), which dominated acquire+release.
@@ -216,15 +232,28 @@ export class Pool implements AsyncDisposable {
         continue;
       }
       if (this.#needsPing(entry, at)) {
-        const alive = await this.#pingForAcquire(resource, signal);
-        if (alive === 'aborted') {
+        // The ping counts against the acquire's timeout, except for timeout 0, which forbids
+        // queueing, not checking (as the core waits untimed for a create that timeout 0 started).
+        const budget = timeout === 0 ? Infinity : deadline - now();
+        const alive = await this.#pingForAcquire(resource, signal, budget);
+        if (alive === false) continue;
+        if (alive !== true) {
+          // Out of time or aborted is no verdict on the connection: it goes back as it was.
           this.#canceledAcquireCount++;
           resource.releaseUnused();
-          throw signal?.reason;
+          if (alive === 'aborted') throw signal?.reason;
+          throw new WsPoolError(
+            'WSPOOL_ERR_ACQUIRE_TIMEOUT',
+            `No connection could be checked within ${timeout} ms: the idle one tried did not answer its ping in time (see cause). Raise the acquire timeout, or lower pingTimeout so an unresponsive connection is given up sooner.`,
+            { cause: alive.error },
+          );
         }
-        if (!alive) continue;
       }
       if (this.#config.beforeAcquire) {
+        // The hook may talk on the connection (reset session state, check it): it must see the
+        // replies, so idle discarding is off while it runs. What it leaves unread is dropped
+        // below, as for afterConnect: the borrower starts clean.
+        conn[kSetDiscarding](false);
         let verdict: boolean | void;
         try {
           verdict = await this.#config.beforeAcquire(conn);
@@ -246,8 +275,22 @@ export class Pool implements AsyncDisposable {
           }
           continue;
         }
+        // The hook may have taken a while. A caller that gave up meanwhile would never release
+        // the handle (a leaked slot), so it gets its rejection and the connection goes back; a
+        // socket that closed meanwhile is not handed out.
+        if (signal?.aborted === true && !this.#closed) {
+          this.#canceledAcquireCount++;
+          this.#discardedMessages += conn[kPark](released); // back to idle, discarding again
+          resource.releaseUnused();
+          throw signal.reason;
+        }
+        if (!conn.isOpen) {
+          this.#destroyResource(resource, 'closed');
+          continue;
+        }
+        this.#discardedMessages += conn[kDiscardPending]();
       }
-      if (this.#closing) {
+      if (this.#closed) {
         resource.release(); // destroyed by the core, since it is closed
         throw poolClosedError();
       }
@@ -346,14 +389,23 @@ export class Pool implements AsyncDisposable {
    * every socket is closed and no timer is left. Idempotent.
    */
   close(options?: PoolCloseOptions): Promise<void> {
-    if (!this.#closing) {
-      this.#health.stop();
-      stopTimer(this.#refillTimer);
-      this.#refillTimer = undefined;
-      // Dials in flight are abandoned: close() must not wait out a connectTimeout.
-      this.#dialAbort.abort(poolClosedError());
-      this.#closing = this.#core.close(options?.timeout === undefined ? {} : { timeout: options.timeout });
+    if (this.#closing) return this.#closing;
+    const timeout = options?.timeout;
+    // Validated before anything is torn down: a rejected close() must leave a working pool, not
+    // one whose health check and dials are stopped while its core still lends connections.
+    if (timeout !== undefined && !(typeof timeout === 'number' && timeout >= 0)) {
+      return Promise.reject(invalidConfig('timeout', 'a number of ms >= 0 or Infinity', timeout));
     }
+    // Flagged before the core closes: the core destroys idle connections synchronously inside
+    // close(), and #disposeEntry must already see the pool as closed or it arms a refill timer
+    // that outlives the pool.
+    this.#closed = true;
+    this.#health.stop();
+    stopTimer(this.#refillTimer);
+    this.#refillTimer = undefined;
+    // Dials in flight are abandoned: close() must not wait out a connectTimeout.
+    this.#dialAbort.abort(poolClosedError());
+    this.#closing = this.#core.close(timeout === undefined ? {} : { timeout });
     return this.#closing;
   }
 
@@ -402,16 +454,34 @@ export class Pool implements AsyncDisposable {
     if (channels.poolDestroy.hasSubscribers) {
       channels.poolDestroy.publish({ pool: this, reason: forced ? 'closed' : entry.destroyReason });
     }
-    if (this.#config.beforeClose && conn.isOpen) {
-      try {
-        await this.#config.beforeClose(conn);
-      } catch {
-        // A failing hook must not keep the socket open.
-      }
-    }
-    if (!this.#closing && this.#core.totalCount < this.#config.minConns) this.#scheduleRefill(false);
+    // The slot is already free: the refill must not wait on the user's hook below.
+    if (!this.#closed && this.#core.totalCount < this.#config.minConns) this.#scheduleRefill(false);
+    const hook = this.#config.beforeClose;
+    if (hook && conn.isOpen) await this.#runBeforeClose(hook, conn);
     if (forced) await conn[kTerminate]();
     else await conn.close(1000, truncateReason(entry.closeReason)).catch(() => conn[kTerminate]());
+  }
+
+  /**
+   * Run `beforeClose` for at most the connection's `closeTimeout`: a hook that never settles must
+   * not keep its socket open, nor `close()` (even `close({ timeout })`) pending, forever. A throw
+   * or rejection is ignored: a failing hook must not keep the socket open either.
+   */
+  async #runBeforeClose(hook: NonNullable<PoolConfig['beforeClose']>, conn: Connection): Promise<void> {
+    const run = Promise.resolve()
+      .then(() => hook(conn))
+      .catch(() => undefined);
+    const limit = this.#config.connect.closeTimeout;
+    if (limit === Infinity) return run;
+    let timer: Timer | undefined;
+    const expired = new Promise<void>((resolve) => {
+      timer = startTimer(resolve, Math.min(limit, MAX_TIMER_MS));
+    });
+    try {
+      await Promise.race([run, expired]);
+    } finally {
+      stopTimer(timer);
+    }
   }
 
   // ---- handles ---------------------------------------------------------------------------------
@@ -441,6 +511,9 @@ export class Pool implements AsyncDisposable {
       resource.release(t);
       return;
     }
+    // The hook may talk on the connection (unsubscribe, reset state) and must see the replies:
+    // discarding stays off while it runs, and #finishRelease parks the connection again.
+    conn[kSetDiscarding](false);
     let verdict: boolean | void | Promise<boolean | void>;
     try {
       verdict = hook(conn);
@@ -459,8 +532,16 @@ export class Pool implements AsyncDisposable {
   }
 
   #finishRelease(resource: Resource<PoolEntry>, verdict: boolean | void): void {
-    if (verdict === false) this.#destroyResource(resource, 'hook');
-    else resource.release();
+    const conn = resource.value.conn;
+    // What the hook left unread is stale for the next borrower; from here on it is idle.
+    this.#discardedMessages += conn[kPark](released);
+    if (verdict === false) {
+      this.#destroyResource(resource, 'hook');
+    } else if (!conn.isOpen) {
+      this.#destroyResource(resource, 'closed'); // it closed while the hook ran
+    } else {
+      resource.release();
+    }
   }
 
   #destroyHandle(handle: PooledConnection, entry: PoolEntry, reason: string | Error | undefined): void {
@@ -480,18 +561,27 @@ export class Pool implements AsyncDisposable {
 
   // ---- health ----------------------------------------------------------------------------------
 
+  /**
+   * Ping before hand-out within `budget` ms (what is left of the acquire's timeout): true if it
+   * answered; false if it failed within `pingTimeout` and was destroyed; otherwise the acquire ran
+   * out of time or was aborted first, which says nothing about the connection (the caller puts it
+   * back).
+   */
   async #pingForAcquire(
     resource: Resource<PoolEntry>,
     signal: AbortSignal | undefined,
-  ): Promise<boolean | 'aborted'> {
+    budget: number,
+  ): Promise<boolean | 'aborted' | { error: unknown }> {
+    const limited = budget < this.#config.pingTimeout;
+    const timeout = limited ? Math.max(0, budget) : this.#config.pingTimeout;
     try {
-      await resource.value.conn.ping(
-        signal ? { timeout: this.#config.pingTimeout, signal } : { timeout: this.#config.pingTimeout },
-      );
+      await resource.value.conn.ping(signal ? { timeout, signal } : { timeout });
       resource.value.lastPingAt = now();
       return true;
     } catch (error) {
       if (signal?.aborted && error === signal.reason) return 'aborted';
+      if (limited && error instanceof WsPoolError && error.code === 'WSPOOL_ERR_PING_TIMEOUT')
+        return { error };
       this.#healthCheckDestroyCount++;
       this.#destroyResource(resource, 'ping');
       return false;
@@ -511,7 +601,7 @@ export class Pool implements AsyncDisposable {
 
   /** One background pass: evict, ping, top up. Never throws. */
   async #healthCheck(): Promise<void> {
-    if (this.#closing) return;
+    if (this.#closed) return;
     const config = this.#config;
     const idle = this.#core.acquireAllIdle();
     let destroyed = 0;
@@ -551,7 +641,16 @@ export class Pool implements AsyncDisposable {
       }
     }
     await Promise.all(pings);
-    const created = await this.#topUp().catch(() => 0);
+    // While refills back off after failed dials they own the top-up: dialling here too would defeat
+    // the backoff and its jitter (every pool would dial each period, in lock step, at a server that
+    // is down). A top-up that fails here starts that backoff.
+    const created =
+      this.#refillFailures > 0 || this.#refillTimer !== undefined
+        ? 0
+        : await this.#topUp().catch(() => {
+            if (this.#refillTimer === undefined) this.#scheduleRefill(true);
+            return 0;
+          });
     if (channels.poolHealthCheck.hasSubscribers) {
       channels.poolHealthCheck.publish({ pool: this, checked: idle.length, destroyed, created });
     }
@@ -571,7 +670,7 @@ export class Pool implements AsyncDisposable {
   }
 
   async #topUpOnce(): Promise<number> {
-    if (this.#closing) return 0;
+    if (this.#closed) return 0;
     const missing = this.#config.minConns - this.#core.totalCount;
     if (missing <= 0) return 0;
     const results = await Promise.allSettled(
@@ -594,7 +693,7 @@ export class Pool implements AsyncDisposable {
    * off exponentially with jitter so a pool never storms a server that is down.
    */
   #scheduleRefill(failed: boolean): void {
-    if (this.#closing || this.#config.minConns === 0) return;
+    if (this.#closed || this.#config.minConns === 0) return;
     if (failed) this.#refillFailures++;
     if (this.#refillTimer !== undefined) return;
     const delay = this.#refillFailures === 0 ? 0 : refillBackoff(this.#refillFailures, Math.random());
@@ -625,12 +724,40 @@ export async function createPool(config: PoolConfig): Promise<Pool> {
   return pool;
 }
 
+/**
+ * Fit a close reason into the 123 bytes a close frame allows (RFC 6455 §5.5: 125-byte control
+ * payload, 2 for the code). Cut on a code point boundary: a cut inside a multi-byte character would
+ * decode to U+FFFD (3 bytes), overflow the limit, make `close()` reject, and turn a clean close into
+ * a terminate the server sees as 1006.
+ */
 function truncateReason(reason: string): string {
-  return Buffer.byteLength(reason) <= 123 ? reason : Buffer.from(reason).subarray(0, 120).toString() + '...';
+  if (Buffer.byteLength(reason) <= 123) return reason;
+  let out = '';
+  let bytes = 0;
+  for (const char of reason) {
+    const size = Buffer.byteLength(char);
+    if (bytes + size > 120) break;
+    out += char;
+    bytes += size;
+  }
+  return out + '...';
 }
 
 function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
+}
+
+/** The error for a bad `acquire()` option, or `undefined` when they are fine. */
+function invalidAcquireOptions(options: AcquireOptions): WsPoolError | undefined {
+  if (typeof options !== 'object' || options === null) return invalidConfig('options', 'an object', options);
+  const { timeout, signal } = options;
+  if (timeout !== undefined && !(typeof timeout === 'number' && timeout >= 0)) {
+    return invalidConfig('timeout', 'a number of ms >= 0 or Infinity', timeout);
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    return invalidConfig('signal', 'an AbortSignal', signal);
+  }
+  return undefined;
 }
 
 function isCancel(error: unknown, signal: AbortSignal | undefined): boolean {

@@ -118,12 +118,25 @@ export class PooledConnection implements AsyncDisposable, AsyncIterable<Message>
   /** See {@link Connection.messages}; stops with `WSPOOL_ERR_CONN_RELEASED` once the handle is released. */
   async *messages(options?: ReadOptions): AsyncGenerator<Message, void, undefined> {
     const conn = this.#get();
-    for await (const message of conn.messages(options)) {
-      if (this.#conn !== conn) throw released();
-      yield message;
+    const inner = conn.messages(options);
+    try {
+      for (;;) {
+        // Checked before every pull, not only after: a loop body that releases the handle must not
+        // issue one more read on a connection that may already be lent to someone else (it would
+        // take, and lose, the next borrower's message). A read pending at release is rejected by
+        // the pool itself.
+        if (this.#conn !== conn) throw released();
+        const next = await inner.next();
+        if (next.done === true) return;
+        if (this.#conn !== conn) throw released();
+        yield next.value;
+      }
+    } finally {
+      await inner.return(undefined);
     }
   }
 
+  /** `for await (const message of conn)`: the same as {@link PooledConnection.messages} without options. */
   [Symbol.asyncIterator](): AsyncIterator<Message> {
     return this.messages();
   }
