@@ -101,6 +101,8 @@ export class Pool implements AsyncDisposable {
   readonly #dialAbort = new AbortController();
   #refillTimer: Timer | undefined;
   #refillFailures = 0;
+  /** Connections the peer closed before they were ever lent, since one last proved itself. */
+  #earlyCloses = 0;
   #topUpRun: Promise<number> | undefined;
   // Pool-level counters (the core counts its own attempts; one pool acquire may take several).
   #acquireCount = 0;
@@ -314,6 +316,8 @@ export class Pool implements AsyncDisposable {
     const entry = resource.value;
     const conn = entry.conn;
     entry.fresh = false;
+    this.#refillFailures = 0; // this server serves: refills need no backoff
+    this.#earlyCloses = 0;
     conn[kSetDiscarding](false);
     const handle = new PooledConnection(this.#handleOwner, conn, entry);
     entry.handle = handle;
@@ -454,7 +458,13 @@ export class Pool implements AsyncDisposable {
     if (channels.poolDestroy.hasSubscribers) {
       channels.poolDestroy.publish({ pool: this, reason: forced ? 'closed' : entry.destroyReason });
     }
-    // The slot is already free: the refill must not wait on the user's hook below.
+    // The slot is already free: the refill must not wait on the user's hook below. A connection the
+    // peer closed before it was ever lent is replaced at once the first time, but repeats back off:
+    // a server that accepts and then drops every socket must not get a tight redial loop.
+    // A burst of closes (a proxy cutting every tunnel) is one event: count it once per refill.
+    if (!forced && entry.fresh && entry.destroyReason === 'closed' && this.#refillTimer === undefined) {
+      this.#earlyCloses++;
+    }
     if (!this.#closed && this.#core.totalCount < this.#config.minConns) this.#scheduleRefill(false);
     const hook = this.#config.beforeClose;
     if (hook && conn.isOpen) await this.#runBeforeClose(hook, conn);
@@ -627,6 +637,8 @@ export class Pool implements AsyncDisposable {
           entry.conn.ping({ timeout: config.pingTimeout }).then(
             () => {
               entry.lastPingAt = now();
+              this.#refillFailures = 0;
+              this.#earlyCloses = 0;
               resource.releaseUnused();
             },
             () => {
@@ -645,7 +657,7 @@ export class Pool implements AsyncDisposable {
     // the backoff and its jitter (every pool would dial each period, in lock step, at a server that
     // is down). A top-up that fails here starts that backoff.
     const created =
-      this.#refillFailures > 0 || this.#refillTimer !== undefined
+      this.#refillTimer !== undefined
         ? 0
         : await this.#topUp().catch(() => {
             if (this.#refillTimer === undefined) this.#scheduleRefill(true);
@@ -696,15 +708,13 @@ export class Pool implements AsyncDisposable {
     if (this.#closed || this.#config.minConns === 0) return;
     if (failed) this.#refillFailures++;
     if (this.#refillTimer !== undefined) return;
-    const delay = this.#refillFailures === 0 ? 0 : refillBackoff(this.#refillFailures, Math.random());
+    const strikes = this.#refillFailures + Math.max(0, this.#earlyCloses - 1);
+    const delay = strikes === 0 ? 0 : refillBackoff(strikes, Math.random());
     this.#refillTimer = startTimer(() => {
       this.#refillTimer = undefined;
-      this.#topUp().then(
-        () => {
-          this.#refillFailures = 0;
-        },
-        () => this.#scheduleRefill(true),
-      );
+      // A successful dial does not reset the backoff: only a connection that proves itself (lent,
+      // or answering a health ping) does, since a server may accept and then drop every socket.
+      this.#topUp().catch(() => this.#scheduleRefill(true));
     }, delay);
   }
 }

@@ -7,6 +7,7 @@ import { CHANNELS, type PoolHealthCheckMessage } from '../../src/index.js';
 import { freePort } from '../helpers/index.js';
 import {
   PoolJar,
+  checkStat,
   gauges,
   startPeerServer,
   statOf,
@@ -616,5 +617,48 @@ describe('sockets that close while idle', () => {
     await until(() => pool.stat().totalConns === 1, 'the closed socket to leave');
     await vi.advanceTimersByTimeAsync(0);
     await until(() => server.peers.length === dialled + 1 && pool.stat().idleConns === 2, 'the replacement');
+  });
+});
+
+describe('a server that accepts and then drops every socket', () => {
+  it('the first early close is replaced at once, repeats back off: no redial storm', async () => {
+    useFakeClock();
+    const dropper = await startPeerServer({
+      // Closed a few event-loop turns after the upgrade: after the pool has taken the connection
+      // in as idle (a close during the dial already counts as a failed dial).
+      onPeer: (peer) => {
+        let n = 0;
+        const later = (): void => {
+          if (++n < 30) setImmediate(later);
+          else peer.ws.close(4003, 'go away');
+        };
+        setImmediate(later);
+      },
+    });
+    try {
+      const pool = jar.pool({
+        url: dropper.url,
+        minConns: 1,
+        maxConns: 2,
+        healthCheckPeriod: Infinity,
+        pingIdleAfter: Infinity,
+      });
+      await until(() => dropper.peers.length === 1, 'the first dial');
+      const start = Date.now();
+      // Let the pool redial 12 times; each redial is a real handshake the server then drops.
+      for (let dials = 2; dials <= 13; dials++) {
+        await until(() => pool.stat().idleConns === 1, 'the pool to take the connection in');
+        await until(() => pool.stat().totalConns === 0, 'the dropped socket to leave');
+        await vi.advanceTimersToNextTimerAsync();
+        await until(() => dropper.peers.length === dials, `redial ${dials}`);
+      }
+      // Without backoff every redial fires after 0 ms and no simulated time passes at all. With it
+      // the gaps grow from ~50-100 ms and double: 12 redials take many simulated seconds.
+      expect(Date.now() - start).toBeGreaterThan(10_000);
+      checkStat(statOf(pool));
+    } finally {
+      await jar.closeAll();
+      await dropper.close();
+    }
   });
 });
