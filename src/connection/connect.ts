@@ -157,7 +157,8 @@ function tlsOptions(options: ResolvedConnectOptions): Partial<ClientOptions> & {
   return out;
 }
 
-const TLS_CODES = new Set([
+/** Node error codes of a failed TLS certificate check (used for advice here and in the CLI). */
+export const TLS_CODES: ReadonlySet<string> = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'SELF_SIGNED_CERT_IN_CHAIN',
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
