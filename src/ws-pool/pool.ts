@@ -24,10 +24,11 @@ import { WsPoolError, invalidConfig, poolClosedError } from '../errors.js';
 import { ResourcePool } from '../pool/resource-pool.js';
 import type { Resource } from '../pool/resource.js';
 import { resolvePoolConfig, type PoolConfig, type ResolvedPoolConfig } from './config.js';
-import { connectionExpiry, isExpired, isIdleExpired, refillBackoff, shouldPing } from './policy.js';
+import { connectionExpiry, isExpired, isIdleExpired, shouldPing } from './policy.js';
 import { PooledConnection, released, type HandleOwner } from './pooled-connection.js';
 import type { PoolStat, LeakReport } from './stat.js';
 import { HealthChecker } from './health.js';
+import { Refiller } from './refiller.js';
 import { errorMessage, openPooledConnection } from './open-connection.js';
 import { redactUrl } from '../util/redact.js';
 
@@ -99,11 +100,7 @@ export class Pool implements AsyncDisposable {
   #closed = false;
   #closing: Promise<void> | undefined;
   readonly #dialAbort = new AbortController();
-  #refillTimer: Timer | undefined;
-  #refillFailures = 0;
-  /** Connections the peer closed before they were ever lent, since one last proved itself. */
-  #earlyCloses = 0;
-  #topUpRun: Promise<number> | undefined;
+  readonly #refiller: Refiller;
   // Pool-level counters (the core counts its own attempts; one pool acquire may take several).
   #acquireCount = 0;
   #acquireDuration = 0;
@@ -143,9 +140,10 @@ export class Pool implements AsyncDisposable {
     // settles: not a leak, so no MaxListenersExceededWarning past 10 concurrent dials.
     setMaxListeners(0, this.#dialAbort.signal);
     this.#health = new HealthChecker(resolved.healthCheckPeriod, () => this.#healthCheck());
-    this.#ready = this.#fill();
-    // A background fill failure is retried with backoff; createPool() reports it instead.
-    this.#ready.catch(() => this.#scheduleRefill(true));
+    this.#refiller = new Refiller(resolved.minConns, () => this.#topUpOnce());
+    // A failed first fill is retried with backoff; createPool() reports it instead.
+    this.#ready = this.#refiller.fill().then(noop);
+    this.#ready.catch(noop); // handled by createPool() when it awaits; otherwise the refiller retries
     this.#health.start();
   }
 
@@ -316,8 +314,7 @@ export class Pool implements AsyncDisposable {
     const entry = resource.value;
     const conn = entry.conn;
     entry.fresh = false;
-    this.#refillFailures = 0; // this server serves: refills need no backoff
-    this.#earlyCloses = 0;
+    this.#refiller.proven();
     conn[kSetDiscarding](false);
     const handle = new PooledConnection(this.#handleOwner, conn, entry);
     entry.handle = handle;
@@ -405,8 +402,7 @@ export class Pool implements AsyncDisposable {
     // that outlives the pool.
     this.#closed = true;
     this.#health.stop();
-    stopTimer(this.#refillTimer);
-    this.#refillTimer = undefined;
+    this.#refiller.stop();
     // Dials in flight are abandoned: close() must not wait out a connectTimeout.
     this.#dialAbort.abort(poolClosedError());
     this.#closing = this.#core.close(timeout === undefined ? {} : { timeout });
@@ -458,14 +454,9 @@ export class Pool implements AsyncDisposable {
     if (channels.poolDestroy.hasSubscribers) {
       channels.poolDestroy.publish({ pool: this, reason: forced ? 'closed' : entry.destroyReason });
     }
-    // The slot is already free: the refill must not wait on the user's hook below. A connection the
-    // peer closed before it was ever lent is replaced at once the first time, but repeats back off:
-    // a server that accepts and then drops every socket must not get a tight redial loop.
-    // A burst of closes (a proxy cutting every tunnel) is one event: count it once per refill.
-    if (!forced && entry.fresh && entry.destroyReason === 'closed' && this.#refillTimer === undefined) {
-      this.#earlyCloses++;
-    }
-    if (!this.#closed && this.#core.totalCount < this.#config.minConns) this.#scheduleRefill(false);
+    // The slot is already free: the refill must not wait on the user's hook below.
+    if (!forced && entry.fresh && entry.destroyReason === 'closed') this.#refiller.earlyClose();
+    if (!this.#closed && this.#core.totalCount < this.#config.minConns) this.#refiller.schedule(false);
     const hook = this.#config.beforeClose;
     if (hook && conn.isOpen) await this.#runBeforeClose(hook, conn);
     if (forced) await conn[kTerminate]();
@@ -637,8 +628,7 @@ export class Pool implements AsyncDisposable {
           entry.conn.ping({ timeout: config.pingTimeout }).then(
             () => {
               entry.lastPingAt = now();
-              this.#refillFailures = 0;
-              this.#earlyCloses = 0;
+              this.#refiller.proven();
               resource.releaseUnused();
             },
             () => {
@@ -656,31 +646,13 @@ export class Pool implements AsyncDisposable {
     // While refills back off after failed dials they own the top-up: dialling here too would defeat
     // the backoff and its jitter (every pool would dial each period, in lock step, at a server that
     // is down). A top-up that fails here starts that backoff.
-    const created =
-      this.#refillTimer !== undefined
-        ? 0
-        : await this.#topUp().catch(() => {
-            if (this.#refillTimer === undefined) this.#scheduleRefill(true);
-            return 0;
-          });
+    const created = await this.#refiller.topUpIfIdle();
     if (channels.poolHealthCheck.hasSubscribers) {
       channels.poolHealthCheck.publish({ pool: this, checked: idle.length, destroyed, created });
     }
   }
 
-  /**
-   * Fill up to `minConns` in parallel; rejects with the first dial error; resolves how many opened.
-   * One run at a time: the health check, a refill and the first fill share it, so they never overshoot.
-   */
-  #topUp(): Promise<number> {
-    if (!this.#topUpRun) {
-      this.#topUpRun = this.#topUpOnce().finally(() => {
-        this.#topUpRun = undefined;
-      });
-    }
-    return this.#topUpRun;
-  }
-
+  /** One top-up pass: open what is missing below `minConns` in parallel (see {@link Refiller}). */
   async #topUpOnce(): Promise<number> {
     if (this.#closed) return 0;
     const missing = this.#config.minConns - this.#core.totalCount;
@@ -693,29 +665,6 @@ export class Pool implements AsyncDisposable {
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     return created;
-  }
-
-  async #fill(): Promise<void> {
-    await this.#topUp();
-    this.#refillFailures = 0;
-  }
-
-  /**
-   * Refill towards `minConns`, debounced (many destroys → one refill) and, after failures, backed
-   * off exponentially with jitter so a pool never storms a server that is down.
-   */
-  #scheduleRefill(failed: boolean): void {
-    if (this.#closed || this.#config.minConns === 0) return;
-    if (failed) this.#refillFailures++;
-    if (this.#refillTimer !== undefined) return;
-    const strikes = this.#refillFailures + Math.max(0, this.#earlyCloses - 1);
-    const delay = strikes === 0 ? 0 : refillBackoff(strikes, Math.random());
-    this.#refillTimer = startTimer(() => {
-      this.#refillTimer = undefined;
-      // A successful dial does not reset the backoff: only a connection that proves itself (lent,
-      // or answering a health ping) does, since a server may accept and then drop every socket.
-      this.#topUp().catch(() => this.#scheduleRefill(true));
-    }, delay);
   }
 }
 
@@ -782,3 +731,5 @@ function captureStack(): string {
   Error.captureStackTrace(holder, captureStack);
   return (holder.stack ?? '').split('\n').slice(2).join('\n');
 }
+
+function noop(): void {}
