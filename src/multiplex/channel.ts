@@ -1,0 +1,129 @@
+/**
+ * One shared connection of a multiplexed pool and what the pool tracks about it.
+ *
+ *     accepting ──lifetime over──▶ draining ──last in-flight settles──▶ closing ──▶ closed
+ *         │   └──idle too long / pool closes──────────────────────────▶    ▲
+ *         └──── socket closes (peer, network, failed ping) ──────────────────┘
+ *
+ * A draining channel takes no new request but keeps the ones it carries: retiring a connection
+ * never cuts a request off. A socket that closes under its requests fails them at once (the pool
+ * does that: it owns the registry).
+ * @module
+ */
+import { MAX_TIMER_MS, now, startTimer, stopTimer, type Timer } from '../clock.js';
+import type { Connection } from '../connection/connection.js';
+import { kTerminate } from '../connection/internal.js';
+import type { DestroyReason } from '../diagnostics.js';
+import type { PoolConfig } from '../ws-pool/config.js';
+import { leastLoaded, type Load } from './least-loaded.js';
+
+export class Channel implements Load {
+  readonly conn: Connection;
+  /** Epoch ms after which the connection is drained (lifetime + its jitter, fixed at creation). */
+  readonly expiresAt: number;
+  /** Requests sent on this connection and not settled. */
+  inFlight = 0;
+  /** Open and not draining: the least-loaded choice may pick it. */
+  accepting = true;
+  /** Retiring: closed as soon as `inFlight` reaches 0. */
+  draining = false;
+  /** Epoch ms since when nothing has been in flight (meaningful while `inFlight === 0`). */
+  idleSince: number;
+  /** Epoch ms of the last successful background ping, or 0. */
+  lastPingAt = 0;
+  /** A background ping is under way (one at a time). */
+  pinging = false;
+  /** Why the pool cut the socket, if it did (for `wspool:pool:destroy` when the close lands). */
+  destroyReason: DestroyReason = 'closed';
+
+  constructor(conn: Connection, expiresAt: number) {
+    this.conn = conn;
+    this.expiresAt = expiresAt;
+    this.idleSince = now();
+  }
+}
+
+/**
+ * Close a connection the pool retires: `beforeClose` first (awaited at most `closeTimeout` ms, a
+ * throw ignored, so a hook can never keep a socket open), then the closing handshake, which
+ * `Connection.close` bounds by `closeTimeout` too. Never rejects.
+ */
+export async function closeConnection(
+  conn: Connection,
+  beforeClose: PoolConfig['beforeClose'],
+  closeTimeout: number,
+): Promise<void> {
+  if (beforeClose !== undefined && conn.isOpen) {
+    const run = Promise.resolve()
+      .then(() => beforeClose(conn))
+      .catch(() => undefined);
+    if (closeTimeout === Infinity) await run;
+    else {
+      let timer: Timer | undefined;
+      const expired = new Promise<void>((resolve) => {
+        timer = startTimer(resolve, Math.min(closeTimeout, MAX_TIMER_MS));
+      });
+      try {
+        await Promise.race([run, expired]);
+      } finally {
+        stopTimer(timer);
+      }
+    }
+  }
+  await conn.close().catch(() => conn[kTerminate]());
+}
+
+/**
+ * The pool's open connections, accepting or draining, in opening order (the tie-break of the
+ * least-loaded choice), with a lookup by socket for close events. A retired or closed channel
+ * leaves both at once: it no longer counts toward `maxConns`.
+ */
+export class ChannelSet {
+  #list: Channel[] = [];
+  readonly #byConn = new Map<Connection, Channel>();
+
+  /** The open channels, oldest first. */
+  get list(): readonly Channel[] {
+    return this.#list;
+  }
+
+  get size(): number {
+    return this.#list.length;
+  }
+
+  add(channel: Channel): void {
+    this.#list.push(channel);
+    this.#byConn.set(channel.conn, channel);
+  }
+
+  /** The channel of `conn`, while it is in the set. */
+  find(conn: Connection): Channel | undefined {
+    return this.#byConn.get(conn);
+  }
+
+  remove(channel: Channel): void {
+    if (!this.#byConn.delete(channel.conn)) return;
+    // Rebuilt rather than swapped out: the order is the tie-break. Removals are rare.
+    this.#list = this.#list.filter((c) => c !== channel);
+  }
+
+  /** How many take new requests. */
+  accepting(): number {
+    let n = 0;
+    for (const channel of this.#list) if (channel.accepting) n++;
+    return n;
+  }
+
+  /**
+   * The least-loaded accepting channel with fewer than `limit` in flight. A socket whose close has
+   * begun (the peer's close frame came in) stops accepting here, ahead of its close event (which
+   * fails what it carries), so nothing more is sent into it.
+   */
+  choose(limit: number): Channel | undefined {
+    for (;;) {
+      const channel = leastLoaded(this.#list, limit);
+      if (channel === undefined || channel.conn.isOpen) return channel;
+      channel.accepting = false;
+    }
+  }
+}

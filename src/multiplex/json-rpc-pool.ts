@@ -1,0 +1,110 @@
+/**
+ * `JsonRpcPool`: a {@link MultiplexPool} with the JSON-RPC 2.0 codec built in, and the calls that
+ * protocol names: `call`, `notify`, `callBatch` (shared/API.md §3).
+ * @module
+ */
+import type { Message } from '../connection/inbox.js';
+import { WsPoolError, invalidConfig } from '../errors.js';
+import type { MultiplexPoolConfig, RequestOptions } from './config.js';
+import { BatchReply, JsonRpcBatch, JsonRpcCodec, type JsonRpcCall } from './json-rpc.js';
+import { remoteError } from './errors.js';
+import { MultiplexPool, kRequestMethod } from './multiplex-pool.js';
+
+/** Options of {@link JsonRpcPool}: those of {@link MultiplexPool} without `codec`, which is built in. */
+export interface JsonRpcPoolConfig extends Omit<
+  MultiplexPoolConfig<JsonRpcCall, unknown>,
+  'codec' | 'onMessage'
+> {
+  /**
+   * Receives what the server sends that is not a response to a call (notifications, server
+   * requests, any other JSON), parsed. Without it they are counted in `stat().unmatchedMessages`.
+   * A frame that is not JSON counts in `stat().protocolErrors`.
+   */
+  onMessage?: (message: unknown) => void;
+}
+
+/**
+ * A pool of shared connections speaking JSON-RPC 2.0: many calls in flight per connection, each
+ * response matched to its call by id.
+ *
+ * @example
+ * ```ts
+ * const rpc = new JsonRpcPool({ url: 'wss://node.example.com/ws', maxConns: 4, onMessage: console.log });
+ * const block = await rpc.call<number>('eth_blockNumber', [], { timeout: 5_000 });
+ * await rpc.notify('log', { level: 'info' });
+ * const [a, b] = await rpc.callBatch([{ method: 'add', params: [1, 2] }, { method: 'ping' }]);
+ * await rpc.close();
+ * ```
+ */
+export class JsonRpcPool extends MultiplexPool<JsonRpcCall, unknown> {
+  /**
+   * Validate `config` synchronously, as {@link MultiplexPool} does (a `codec` is refused: it is
+   * built in), and start filling `minConns` in the background.
+   */
+  constructor(config: JsonRpcPoolConfig) {
+    if (typeof config === 'object' && config !== null && 'codec' in config) {
+      throw invalidConfig(
+        'codec',
+        'no codec (JsonRpcPool has the JSON-RPC 2.0 codec built in; use MultiplexPool for another)',
+        'a codec',
+      );
+    }
+    const codec = new JsonRpcCodec();
+    const onMessage = typeof config === 'object' && config !== null ? config.onMessage : undefined;
+    super({
+      ...config,
+      codec,
+      // A push was parsed by decode() a moment ago; the handler gets that value, not a second parse.
+      // Anything else is passed on as given, for the config check to reject by name.
+      onMessage:
+        typeof onMessage === 'function' ? (frame: Message) => onMessage(codec.takePush(frame)) : onMessage,
+    } as MultiplexPoolConfig<JsonRpcCall, unknown>);
+  }
+
+  /**
+   * Call `method` and resolve with its `result`. An error response rejects `WSPOOL_ERR_REMOTE` with
+   * the error object `{ code, message, data }` as `error.data`.
+   */
+  call<T = unknown>(method: string, params?: unknown[] | object, options?: RequestOptions): Promise<T> {
+    return this.request({ method, params }, options) as Promise<T>;
+  }
+
+  /** Send a notification (no id, no response). Resolves once written. */
+  notify(method: string, params?: unknown[] | object): Promise<void> {
+    return this.send({ method, params });
+  }
+
+  /**
+   * Send several calls as one batch frame (JSON-RPC 2.0 §6) and resolve with their results in call
+   * order; a failed call (an error response, or none for it in the server's reply) is a
+   * `WsPoolError` in its slot, while a timeout, abort or lost connection rejects the whole batch.
+   * An empty list resolves `[]` without sending anything.
+   */
+  async callBatch(
+    calls: { method: string; params?: unknown[] | object }[],
+    options?: RequestOptions,
+  ): Promise<unknown[]> {
+    if (!Array.isArray(calls)) throw invalidConfig('calls', 'an array of { method, params? }', calls);
+    if (calls.length === 0) return [];
+    // Copied, so a caller mutating its array meanwhile cannot change what is sent; a bad entry is
+    // rejected by the codec (WSPOOL_ERR_INVALID_CONFIG naming the field) before anything is sent.
+    const batch = new JsonRpcBatch(calls.map((c) => ({ method: c?.method, params: c?.params })));
+    // The batch rides the pool as one request under one correlation id (see json-rpc.ts).
+    const reply = (await this.request(batch as unknown as JsonRpcCall, options)) as BatchReply;
+    return calls.map((call, i) => {
+      const entry = reply.entries[i];
+      if (entry === undefined) {
+        return new WsPoolError(
+          'WSPOOL_ERR_REMOTE',
+          `The server's batch response has no entry for call ${i} ("${String(call.method)}"). Check the server's batch support.`,
+        );
+      }
+      return entry.ok ? entry.value : remoteError(entry.error);
+    });
+  }
+
+  /** @internal The method, for `wspool:request:start`. */
+  override [kRequestMethod](req: JsonRpcCall): string {
+    return req instanceof JsonRpcBatch ? 'batch' : req.method;
+  }
+}

@@ -1,0 +1,354 @@
+/**
+ * Keeps a multiplexed pool's connections: the set of open ones; dials (through the exclusive
+ * pool's `openPooledConnection`, so hooks behave the same in both pools), for the queue as load
+ * needs and for the `minConns` floor with backed-off refills; draining and retiring; close events;
+ * the background check (drain expired, close idle, ping idle); and the sockets still closing when
+ * the pool closes. It owns every timer of that work. The pool owns the requests: the keeper
+ * reaches them only through {@link KeeperHost}.
+ * @module
+ */
+import { setMaxListeners } from 'node:events';
+import { MAX_TIMER_MS, now, startTimer, stopTimer, type Timer } from '../clock.js';
+import type { Connection } from '../connection/connection.js';
+import type { Message } from '../connection/inbox.js';
+import {
+  kDiscardPending,
+  kLastError,
+  kObserver,
+  kSetMessageHandler,
+  kTerminate,
+  type ConnectionObserver,
+} from '../connection/internal.js';
+import { channels as diagnostics, type DestroyReason } from '../diagnostics.js';
+import { connectionClosedError, poolClosedError, type WsPoolError } from '../errors.js';
+import type { ResolvedPoolConfig } from '../ws-pool/config.js';
+import { HealthChecker } from '../ws-pool/health.js';
+import { openPooledConnection } from '../ws-pool/open-connection.js';
+import { connectionExpiry, isExpired, isIdleExpired, refillBackoff, shouldPing } from '../ws-pool/policy.js';
+import { Channel, ChannelSet, closeConnection } from './channel.js';
+import { dialsNeeded } from './least-loaded.js';
+
+/** What the keeper needs from its pool: the request side. */
+export interface KeeperHost {
+  /** The pool object, for diagnostics payloads. */
+  readonly pool: object;
+  /** Receives every inbound frame of every connection. */
+  readonly onFrame: (message: Message) => void;
+  /** Requests waiting for room. */
+  queued(): number;
+  /** Room appeared (a connection opened): hand it queued requests. */
+  pump(): void;
+  /** The socket of `channel` closed: fail the requests it carried with `error`. */
+  failCarried(channel: Channel, error: WsPoolError): void;
+  /** A dial failed and no connection is open or opening: fail the queued requests with its error. */
+  failQueued(error: unknown): void;
+}
+
+/** How one dial ended: `null` on success. Dials never reject, so nobody has to catch them. */
+export type DialOutcome = null | { error: unknown };
+
+export class ConnectionKeeper {
+  /** The open connections; the pool chooses among them. */
+  readonly channels = new ChannelSet();
+  readonly #config: ResolvedPoolConfig;
+  readonly #maxInFlight: number;
+  readonly #host: KeeperHost;
+  readonly #observer: ConnectionObserver;
+  readonly #health: HealthChecker;
+  /** Every dial listens on this one signal; the pool closing aborts them all. */
+  readonly #abort = new AbortController();
+  readonly #dials = new Set<Promise<DialOutcome>>();
+  /** Sockets the pool let go of and that are still closing, with their close. */
+  readonly #closing = new Map<Connection, Promise<void>>();
+  #stopped = false;
+  #refillTimer: Timer | undefined;
+  #refillFailures = 0;
+  #topUpRun: Promise<number> | undefined;
+  /** Dials in progress. */
+  dialing = 0;
+  newConnsCount = 0;
+  failedConnectCount = 0;
+  maxLifetimeDestroyCount = 0;
+  maxIdleDestroyCount = 0;
+  healthCheckDestroyCount = 0;
+
+  constructor(config: ResolvedPoolConfig, maxInFlightPerConn: number, host: KeeperHost) {
+    this.#config = config;
+    this.#maxInFlight = maxInFlightPerConn;
+    this.#host = host;
+    this.#observer = {
+      connectionClosed: (conn) => this.#connectionClosed(conn as Connection),
+      messageDiscarded: () => undefined, // never discarding: every frame goes to onFrame
+    };
+    // Up to maxConns dials listen at once and each stops when it settles: not a leak.
+    setMaxListeners(0, this.#abort.signal);
+    this.#health = new HealthChecker(config.healthCheckPeriod, () => this.#check());
+  }
+
+  /** Start the background check and the first fill of `minConns` (retried with backoff). */
+  start(): void {
+    this.#health.start();
+    this.#topUp().then(
+      () => {
+        this.#refillFailures = 0;
+      },
+      () => this.#scheduleRefill(true),
+    );
+  }
+
+  /** Open one connection; the host hears how it went first, then the returned promise settles. */
+  dial(): Promise<DialOutcome> {
+    if (this.#stopped) return Promise.resolve({ error: poolClosedError('multiplexed pool') });
+    this.dialing++;
+    const attempt = openPooledConnection(this.#config, this.#abort.signal).then(
+      ({ conn }): DialOutcome => {
+        this.dialing--;
+        this.#adopt(conn);
+        return null;
+      },
+      (error: unknown): DialOutcome => {
+        this.dialing--;
+        if (!this.#stopped) {
+          this.failedConnectCount++;
+          // Requests queued for room must not hang on a server that cannot be reached: once no
+          // connection is open or opening they fail with this error (as an exclusive acquire
+          // fails with the error of the dial it started).
+          if (this.dialing === 0 && this.channels.accepting() === 0) this.#host.failQueued(error);
+        }
+        return { error };
+      },
+    );
+    this.#dials.add(attempt);
+    void attempt.then(() => this.#dials.delete(attempt));
+    return attempt;
+  }
+
+  /** Open connections for the queue, up to `maxConns`; not awaited: any of them serves it. */
+  grow(): void {
+    if (this.#stopped) return;
+    const n = dialsNeeded(
+      this.#host.queued(),
+      this.#maxInFlight,
+      this.dialing,
+      this.channels.size + this.dialing,
+      this.#config.maxConns,
+    );
+    for (let i = 0; i < n; i++) void this.dial(); // never rejects
+  }
+
+  /** Take no new request on `channel`; close it once those it carries have settled. */
+  drain(channel: Channel): void {
+    channel.accepting = false;
+    channel.draining = true;
+    if (channel.inFlight === 0) this.retire(channel, 'lifetime');
+    else this.grow(); // its share of the queue needs a replacement
+  }
+
+  /** Close a connection with nothing in flight (drained, idle, or the pool closing). */
+  retire(channel: Channel, reason: DestroyReason): void {
+    channel.accepting = false;
+    channel.draining = false;
+    this.channels.remove(channel);
+    const conn = channel.conn;
+    conn[kObserver](undefined);
+    if (diagnostics.poolDestroy.hasSubscribers) {
+      diagnostics.poolDestroy.publish({ pool: this.#host.pool, reason });
+    }
+    this.#track(conn, closeConnection(conn, this.#config.beforeClose, this.#config.connect.closeTimeout));
+    this.grow(); // room under maxConns for the queue
+    this.#belowMin();
+  }
+
+  /** A dial succeeded: share the connection and give it the queue. */
+  #adopt(conn: Connection): void {
+    if (this.#stopped || !conn.isOpen) {
+      this.#track(conn, conn[kTerminate]().then(ignore));
+      return;
+    }
+    this.newConnsCount++;
+    const config = this.#config;
+    const channel = new Channel(
+      conn,
+      connectionExpiry(conn.createdAt, config.maxConnLifetime, config.maxConnLifetimeJitter, Math.random()),
+    );
+    conn[kSetMessageHandler](this.#host.onFrame);
+    conn[kDiscardPending](); // nothing can be queued after the greeting was dropped; stay sure
+    conn[kObserver](this.#observer);
+    this.channels.add(channel);
+    this.#host.pump();
+  }
+
+  /** A socket closed under its requests: they fail at once; the queue stays and finds others. */
+  #connectionClosed(conn: Connection): void {
+    const channel = this.channels.find(conn);
+    if (channel === undefined) return;
+    channel.accepting = false;
+    channel.draining = false;
+    this.channels.remove(channel);
+    if (diagnostics.poolDestroy.hasSubscribers) {
+      diagnostics.poolDestroy.publish({ pool: this.#host.pool, reason: channel.destroyReason });
+    }
+    // The close code and reason are known from `closed`, which has already settled: one microtask.
+    void conn.closed.then((info) => {
+      if (channel.inFlight > 0) {
+        this.#host.failCarried(channel, connectionClosedError(info.code, info.reason, conn[kLastError]));
+      }
+      this.grow();
+      this.#belowMin();
+    });
+  }
+
+  /** The pool let go of `conn`; `close()` waits for `closing` (which never rejects). */
+  #track(conn: Connection, closing: Promise<void>): void {
+    this.#closing.set(conn, closing);
+    void closing.then(() => this.#closing.delete(conn));
+  }
+
+  /** A connection went away: top up to `minConns` soon (debounced; backed off after failures). */
+  #belowMin(): void {
+    if (this.#stopped || this.#config.minConns === 0) return;
+    if (this.channels.accepting() + this.dialing < this.#config.minConns) this.#scheduleRefill(false);
+  }
+
+  /** No more dials, checks or refills; dials under way are aborted. */
+  stop(): void {
+    this.#stopped = true;
+    this.#health.stop();
+    stopTimer(this.#refillTimer);
+    this.#refillTimer = undefined;
+    this.#abort.abort();
+  }
+
+  /**
+   * Close every connection, then resolve once every dial has settled and every socket is closed;
+   * after `timeout` ms the sockets still closing are terminated. Call after {@link stop}, once the
+   * pool has failed every request.
+   */
+  async close(timeout: number): Promise<void> {
+    for (const channel of [...this.channels.list]) this.retire(channel, 'closed');
+    await Promise.all(this.#dials); // an aborted dial settles at once; one that opened is handed back
+    if (this.#closing.size === 0) return;
+    let timer: Timer | undefined;
+    if (timeout !== Infinity) {
+      timer = startTimer(
+        () => {
+          for (const conn of this.#closing.keys()) void conn[kTerminate]();
+        },
+        Math.min(timeout, MAX_TIMER_MS),
+      );
+    }
+    try {
+      await Promise.all(this.#closing.values());
+    } finally {
+      stopTimer(timer);
+    }
+  }
+
+  /** One background pass: drain expired, close idle above `minConns`, ping idle, top up. */
+  async #check(): Promise<void> {
+    if (this.#stopped) return;
+    const config = this.#config;
+    const channels = this.channels;
+    const t = now();
+    let checked = 0;
+    let destroyed = 0;
+    const pings: Promise<void>[] = [];
+    for (const channel of [...channels.list]) {
+      if (!channel.accepting) continue;
+      checked++;
+      if (isExpired(channel.expiresAt, t)) {
+        this.maxLifetimeDestroyCount++;
+        destroyed++;
+        this.drain(channel); // its requests finish first: retiring never cuts one off
+      } else if (channel.inFlight > 0) {
+        continue; // busy: neither idle nor in need of a keep-alive ping
+      } else if (
+        isIdleExpired(t - channel.idleSince, config.maxConnIdleTime, channels.accepting(), config.minConns)
+      ) {
+        this.maxIdleDestroyCount++;
+        destroyed++;
+        this.retire(channel, 'idle');
+      } else if (
+        !channel.pinging &&
+        shouldPing(t - Math.max(channel.idleSince, channel.lastPingAt), config.pingIdleAfter)
+      ) {
+        pings.push(
+          this.#ping(channel).then((ok) => {
+            if (!ok) destroyed++;
+          }),
+        );
+      }
+    }
+    await Promise.all(pings);
+    // While refills back off after failed dials they own the top-up (see the exclusive pool).
+    const created =
+      this.#refillFailures > 0 || this.#refillTimer !== undefined
+        ? 0
+        : await this.#topUp().catch(() => {
+            if (this.#refillTimer === undefined) this.#scheduleRefill(true);
+            return 0;
+          });
+    if (diagnostics.poolHealthCheck.hasSubscribers) {
+      diagnostics.poolHealthCheck.publish({ pool: this.#host.pool, checked, destroyed, created });
+    }
+  }
+
+  /**
+   * Keep-alive ping of an idle connection (proxies and NATs cut silent ones). No pong within
+   * `pingTimeout`: the socket is cut, and requests that were sent on it meanwhile fail at once.
+   */
+  async #ping(channel: Channel): Promise<boolean> {
+    channel.pinging = true;
+    try {
+      await channel.conn.ping({ timeout: this.#config.pingTimeout });
+      channel.lastPingAt = now();
+      return true;
+    } catch {
+      // Closed meanwhile (the pool, or the peer): the close path has it; not a failed check.
+      if (this.#stopped || !channel.conn.isOpen) return true;
+      this.healthCheckDestroyCount++;
+      channel.destroyReason = 'ping';
+      void channel.conn[kTerminate]();
+      return false;
+    } finally {
+      channel.pinging = false;
+    }
+  }
+
+  /** Fill up to `minConns` in parallel, one run at a time; rejects with the first dial error. */
+  #topUp(): Promise<number> {
+    this.#topUpRun ??= this.#topUpOnce().finally(() => {
+      this.#topUpRun = undefined;
+    });
+    return this.#topUpRun;
+  }
+
+  async #topUpOnce(): Promise<number> {
+    if (this.#stopped) return 0;
+    const missing = this.#config.minConns - (this.channels.accepting() + this.dialing);
+    if (missing <= 0) return 0;
+    const outcomes = await Promise.all(Array.from({ length: missing }, () => this.dial()));
+    const failed = outcomes.find((outcome) => outcome !== null);
+    if (failed) throw failed.error;
+    return missing;
+  }
+
+  /** Debounced refill; after failures, exponential backoff with jitter (never a dial storm). */
+  #scheduleRefill(failed: boolean): void {
+    if (this.#stopped || this.#config.minConns === 0) return;
+    if (failed) this.#refillFailures++;
+    if (this.#refillTimer !== undefined) return;
+    const delay = this.#refillFailures === 0 ? 0 : refillBackoff(this.#refillFailures, Math.random());
+    this.#refillTimer = startTimer(() => {
+      this.#refillTimer = undefined;
+      this.#topUp().then(
+        () => {
+          this.#refillFailures = 0;
+        },
+        () => this.#scheduleRefill(true),
+      );
+    }, delay);
+  }
+}
+
+function ignore(): void {}

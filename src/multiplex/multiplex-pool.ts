@@ -1,0 +1,420 @@
+/**
+ * The multiplexed pool: connections are shared, not checked out. Each request gets a correlation
+ * id, goes out on the least-loaded open connection, and its reply is matched by id as it arrives
+ * (shared/API.md §3). Dialling, hooks and the pure lifetime policy are the exclusive pool's
+ * (`openPooledConnection`, `policy.ts`); what is new here is the routing:
+ *
+ *     request() ─▶ room on a connection? ─yes─▶ encode(req, id) ─▶ send ─▶ in flight ─reply─▶ settled
+ *                      │ no                                           │
+ *                      ▼                                              └─ timeout / abort / socket lost
+ *                 FIFO queue ─▶ (opens connections up to maxConns; any dial or freed slot serves it)
+ *
+ * Invariants: a request is in exactly one of {queue, registry, neither (settled)}; a channel's
+ * `inFlight` counts the registry entries pointing at it; the queue is non-empty only while every
+ * accepting channel is full (it is pumped whenever a slot frees or a connection opens).
+ * @module
+ */
+import { monotonic, now } from '../clock.js';
+import type { Message } from '../connection/inbox.js';
+import { channels as diagnostics } from '../diagnostics.js';
+import { invalidConfig, poolClosedError, type WsPoolError } from '../errors.js';
+import { LinkedList } from '../util/linked-list.js';
+import { redactUrl } from '../util/redact.js';
+import type { ResolvedPoolConfig } from '../ws-pool/config.js';
+import type { PoolCloseOptions } from '../ws-pool/pool.js';
+import type { Channel, ChannelSet } from './channel.js';
+import type { Codec, Reply } from './codec.js';
+import {
+  invalidRequestOptions,
+  resolveMultiplexConfig,
+  type MultiplexPoolConfig,
+  type RequestOptions,
+} from './config.js';
+import { exhausted, remoteError, requestTimeoutError } from './errors.js';
+import { ConnectionKeeper } from './keeper.js';
+import { PendingRegistry, PendingRequest, QueueNode, RequestState, type PendingOwner } from './pending.js';
+import type { MultiplexPoolStat } from './stat.js';
+
+/** @internal Sizes of the pending structures, for leak tests: all 0 once everything settled. */
+export const kPendingSizes = Symbol('wspool.pendingSizes');
+/** @internal The JSON-RPC method of a request, for `wspool:request:start` (`undefined`: none). */
+export const kRequestMethod = Symbol('wspool.requestMethod');
+
+const WHAT = 'multiplexed pool';
+
+/**
+ * A pool of shared WebSocket connections carrying many requests each, replies matched by id.
+ * Grows with load up to `maxConns`, keeps `minConns`, drains old and idle connections, pings idle
+ * ones. See {@link JsonRpcPool} for JSON-RPC 2.0 with the codec built in.
+ *
+ * @example
+ * ```ts
+ * const pool = new MultiplexPool({ url: 'ws://127.0.0.1:8080', codec: lines, maxInFlightPerConn: 64 });
+ * const answer = await pool.request('hello', { timeout: 2_000 });
+ * await pool.close();
+ * ```
+ */
+export class MultiplexPool<Req, Res> implements AsyncDisposable {
+  readonly #config: ResolvedPoolConfig;
+  readonly #codec: Codec<Req, Res>;
+  readonly #maxInFlight: number;
+  readonly #requestTimeout: number;
+  readonly #onMessage: ((message: Message) => void) | undefined;
+  readonly #registry: PendingRegistry;
+  readonly #queue = new LinkedList<QueueNode>();
+  readonly #keeper: ConnectionKeeper;
+  /** The keeper's open connections (the hot path reads them directly). */
+  readonly #channels: ChannelSet;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #requestCount = 0;
+  #timedOutRequests = 0;
+  #lateReplies = 0;
+  #unmatchedMessages = 0;
+  #protocolErrors = 0;
+  readonly #owner: PendingOwner;
+
+  /**
+   * Validate `config` synchronously (`WSPOOL_ERR_INVALID_CONFIG` naming the field,
+   * `WSPOOL_ERR_INVALID_URL`) and start opening `minConns` connections in the background.
+   */
+  constructor(config: MultiplexPoolConfig<Req, Res>) {
+    const resolved = resolveMultiplexConfig(config);
+    this.#config = resolved.pool;
+    this.#codec = resolved.codec;
+    this.#maxInFlight = resolved.maxInFlightPerConn;
+    this.#requestTimeout = resolved.requestTimeout;
+    this.#onMessage = resolved.onMessage;
+    this.#registry = new PendingRegistry(resolved.requestTimeout, (request) => this.#expired(request));
+    this.#owner = { aborted: (request) => this.#aborted(request) };
+    this.#keeper = new ConnectionKeeper(this.#config, this.#maxInFlight, {
+      pool: this,
+      onFrame: this.#onFrame,
+      queued: () => this.#queue.length,
+      pump: () => this.#pump(),
+      failCarried: (channel, error) => this.#failCarried(channel, error),
+      failQueued: (error) => this.#failQueued(error),
+    });
+    this.#channels = this.#keeper.channels;
+    this.#keeper.start();
+  }
+
+  /** The redacted URL connections are dialled to. */
+  get url(): string {
+    return redactUrl(this.#config.url);
+  }
+
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Send `req` on the least-loaded open connection and resolve with the reply's value. A reply
+   * with `ok: false` rejects `WSPOOL_ERR_REMOTE` (the codec's `error` as `error.data`); no reply
+   * within the timeout rejects `WSPOOL_ERR_REQUEST_TIMEOUT`; a socket lost under the request
+   * rejects `WSPOOL_ERR_CONNECTION_CLOSED`; more than `maxWaiting` queued rejects
+   * `WSPOOL_ERR_POOL_EXHAUSTED`; an abort rejects with `signal.reason`.
+   */
+  request(req: Req, options?: RequestOptions): Promise<Res> {
+    if (this.#closed) return Promise.reject(poolClosedError(WHAT));
+    let timeout = this.#requestTimeout;
+    let signal: AbortSignal | undefined;
+    if (options !== undefined) {
+      const invalid = invalidRequestOptions(options);
+      if (invalid !== undefined) return Promise.reject(invalid);
+      if (options.timeout !== undefined) timeout = options.timeout;
+      signal = options.signal;
+      if (signal?.aborted === true) return Promise.reject(signal.reason);
+    }
+    let channel: Channel | undefined;
+    // Requests queued first go first: a slot that frees is theirs, never a newcomer's.
+    if (this.#queue.length === 0) channel = this.#channels.choose(this.#maxInFlight);
+    if (channel === undefined && this.#queue.length >= this.#config.maxWaiting) {
+      return Promise.reject(exhausted(this.#config.maxWaiting));
+    }
+    const request = new PendingRequest(this.#owner, req, false, monotonic(), timeout, signal);
+    const promise = new Promise<Res>((resolve, reject) => {
+      request.resolve = resolve as (value: unknown) => void;
+      request.reject = reject;
+    });
+    this.#registry.watch(request);
+    if (signal !== undefined) signal.addEventListener('abort', request);
+    if (channel !== undefined) this.#dispatch(request, channel);
+    else this.#enqueue(request);
+    return promise;
+  }
+
+  /**
+   * Fire and forget: `codec.encode(req, undefined)` sent on the least-loaded open connection;
+   * resolves once written (below `sendHighWaterMark`). With no connection open yet it waits for one
+   * like a request (queued, `requestTimeout`).
+   */
+  send(req: Req): Promise<void> {
+    if (this.#closed) return Promise.reject(poolClosedError(WHAT));
+    if (this.#queue.length === 0) {
+      // A send takes no slot: any accepting connection will do, full or not.
+      const channel = this.#channels.choose(Infinity);
+      if (channel !== undefined) {
+        let frame: string | Uint8Array;
+        try {
+          frame = this.#codec.encode(req, undefined);
+        } catch (thrown) {
+          return Promise.reject(thrown);
+        }
+        return channel.conn.send(frame);
+      }
+    }
+    if (this.#queue.length >= this.#config.maxWaiting)
+      return Promise.reject(exhausted(this.#config.maxWaiting));
+    const request = new PendingRequest(this.#owner, req, true, monotonic(), this.#requestTimeout, undefined);
+    const promise = new Promise<void>((resolve, reject) => {
+      request.resolve = resolve as (value: unknown) => void;
+      request.reject = reject;
+    });
+    this.#registry.watch(request);
+    this.#enqueue(request);
+    return promise;
+  }
+
+  /** A frozen snapshot of gauges and counters. Cheap and synchronous. */
+  stat(): MultiplexPoolStat {
+    const keeper = this.#keeper;
+    return Object.freeze({
+      totalConns: this.#channels.size + keeper.dialing,
+      constructingConns: keeper.dialing,
+      maxConns: this.#config.maxConns,
+      newConnsCount: keeper.newConnsCount,
+      failedConnectCount: keeper.failedConnectCount,
+      maxLifetimeDestroyCount: keeper.maxLifetimeDestroyCount,
+      maxIdleDestroyCount: keeper.maxIdleDestroyCount,
+      healthCheckDestroyCount: keeper.healthCheckDestroyCount,
+      inFlight: this.#registry.size,
+      queuedRequests: this.#queue.length,
+      requestCount: this.#requestCount,
+      timedOutRequests: this.#timedOutRequests,
+      lateReplies: this.#lateReplies,
+      unmatchedMessages: this.#unmatchedMessages,
+      protocolErrors: this.#protocolErrors,
+    });
+  }
+
+  /**
+   * Close the pool. Idempotent. Requests in flight or queued reject `WSPOOL_ERR_POOL_CLOSED` at
+   * once, and new ones too; every connection is closed (`beforeClose`, then the closing
+   * handshake). Resolves when every socket is closed and no timer is left.
+   * @param options.timeout ms to wait for the closing handshakes before terminating the sockets.
+   *   @default Infinity (each socket still gives up after its `closeTimeout`)
+   */
+  close(options?: PoolCloseOptions): Promise<void> {
+    if (this.#closing === undefined) {
+      const timeout = options?.timeout ?? Infinity;
+      if (!(typeof timeout === 'number' && timeout >= 0)) {
+        return Promise.reject(invalidConfig('timeout', 'a number of ms >= 0 or Infinity', timeout));
+      }
+      this.#closing = this.#shutdown(timeout);
+    }
+    return this.#closing;
+  }
+
+  /** `await using pool = new MultiplexPool(...)` closes the pool at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** @internal */
+  [kPendingSizes](): { inFlight: number; deadlines: number; queued: number } {
+    return { inFlight: this.#registry.size, deadlines: this.#registry.watched, queued: this.#queue.length };
+  }
+
+  /** @internal Overridden by `JsonRpcPool`. */
+  [kRequestMethod](_req: Req): string | undefined {
+    return undefined;
+  }
+
+  // ---- the request path ------------------------------------------------------------------------
+
+  /** Encode under a fresh id and send. The caller checked that `channel` has room. */
+  #dispatch(request: PendingRequest, channel: Channel): void {
+    const req = request.req as Req;
+    request.req = undefined;
+    if (request.oneWay) return this.#dispatchOneWay(request, req, channel);
+    const registry = this.#registry;
+    const id = registry.nextId();
+    let frame: string | Uint8Array;
+    try {
+      frame = this.#codec.encode(req, id);
+    } catch (thrown) {
+      this.#settle(request);
+      request.reject(thrown);
+      return;
+    }
+    request.state = RequestState.InFlight;
+    request.channel = channel;
+    channel.inFlight++;
+    registry.add(request, id);
+    this.#requestCount++;
+    if (diagnostics.requestStart.hasSubscribers) this.#publishStart(request, req);
+    // The channel accepts, so the socket is open: the send cannot fail now. A write error later
+    // closes the socket, which fails this request through #connectionClosed.
+    channel.conn.send(frame).catch(ignore);
+  }
+
+  #dispatchOneWay(request: PendingRequest, req: Req, channel: Channel): void {
+    let frame: string | Uint8Array;
+    try {
+      frame = this.#codec.encode(req, undefined);
+    } catch (thrown) {
+      this.#settle(request);
+      request.reject(thrown);
+      return;
+    }
+    this.#settle(request);
+    channel.conn.send(frame).then(request.resolve, request.reject);
+  }
+
+  #enqueue(request: PendingRequest): void {
+    const node = new QueueNode(request);
+    request.queued = node;
+    this.#queue.push(node);
+    this.#keeper.grow();
+  }
+
+  /** Hand queued requests to connections with room, oldest first. */
+  #pump(): void {
+    while (this.#queue.length > 0) {
+      const channel = this.#channels.choose(this.#maxInFlight);
+      if (channel === undefined) return;
+      const request = (this.#queue.shift() as QueueNode).request;
+      request.queued = null;
+      this.#dispatch(request, channel);
+    }
+  }
+
+  /** Every inbound frame of every connection: one function for the pool, no closure per socket. */
+  readonly #onFrame = (message: Message): void => {
+    let reply: Reply<Res> | undefined;
+    try {
+      reply = this.#codec.decode(message);
+    } catch {
+      this.#protocolErrors++;
+      return;
+    }
+    if (reply === undefined) {
+      this.#push(message);
+      return;
+    }
+    const request = this.#registry.get(reply.id);
+    if (request === undefined) {
+      this.#lateReplies++; // it timed out or was aborted: its id was forgotten then
+      return;
+    }
+    this.#settle(request);
+    if (reply.ok) {
+      if (diagnostics.requestEnd.hasSubscribers) this.#publishEnd(request, undefined);
+      request.resolve(reply.value);
+    } else {
+      const error = remoteError(reply.error);
+      if (diagnostics.requestEnd.hasSubscribers) this.#publishEnd(request, error);
+      request.reject(error);
+    }
+  };
+
+  #push(message: Message): void {
+    const handler = this.#onMessage;
+    if (handler === undefined) {
+      this.#unmatchedMessages++;
+      return;
+    }
+    try {
+      handler(message);
+    } catch (thrown) {
+      // The user's bug, reported the way an event listener's throw is; the pool's state is intact.
+      queueMicrotask(() => {
+        throw thrown;
+      });
+    }
+  }
+
+  /**
+   * Take a request out of every structure (queue, registry, its channel's count, its signal) and
+   * mark it settled; the caller then resolves or rejects it. Frees a slot: queued requests move up,
+   * a draining connection whose last request this was closes.
+   */
+  #settle(request: PendingRequest): void {
+    const node = request.queued;
+    if (node !== null) {
+      this.#queue.remove(node);
+      request.queued = null;
+    }
+    this.#registry.forget(request); // reads the state: only an in-flight request is under its id
+    request.state = RequestState.Done;
+    if (request.signal !== undefined) request.signal.removeEventListener('abort', request);
+    const channel = request.channel;
+    if (channel === null) return;
+    request.channel = null;
+    if (--channel.inFlight === 0) {
+      channel.idleSince = now();
+      if (channel.draining) this.#keeper.retire(channel, 'lifetime');
+    }
+    if (channel.accepting && this.#queue.length > 0) this.#pump();
+  }
+
+  /** Fail a pending request (any state but settled) with `error`. */
+  #fail(request: PendingRequest, error: unknown): void {
+    if (request.state === RequestState.Done) return;
+    this.#settle(request);
+    if (diagnostics.requestEnd.hasSubscribers && request.id !== 0) this.#publishEnd(request, error as Error);
+    request.reject(error);
+  }
+
+  #expired(request: PendingRequest): void {
+    if (request.state === RequestState.Done) return;
+    this.#timedOutRequests++;
+    this.#fail(request, requestTimeoutError(request.timeout));
+  }
+
+  #aborted(request: PendingRequest): void {
+    this.#fail(request, request.signal?.reason);
+  }
+
+  #publishStart(request: PendingRequest, req: Req): void {
+    const method = this[kRequestMethod](req);
+    diagnostics.requestStart.publish(
+      method === undefined ? { pool: this, id: request.id } : { pool: this, id: request.id, method },
+    );
+  }
+
+  #publishEnd(request: PendingRequest, error: Error | undefined): void {
+    const durationMs = monotonic() - request.start;
+    diagnostics.requestEnd.publish(
+      error === undefined
+        ? { pool: this, id: request.id, durationMs }
+        : { pool: this, id: request.id, durationMs, error },
+    );
+  }
+
+  /** The socket of `channel` closed: its requests fail at once (queued ones stay, for others). */
+  #failCarried(channel: Channel, error: WsPoolError): void {
+    for (const request of this.#registry.values())
+      if (request.channel === channel) this.#fail(request, error);
+  }
+
+  /** No connection is open or opening after a failed dial: the queue fails with the dial's error. */
+  #failQueued(error: unknown): void {
+    for (let node = this.#queue.peek(); node !== null; node = this.#queue.peek())
+      this.#fail(node.request, error);
+  }
+
+  async #shutdown(timeout: number): Promise<void> {
+    this.#closed = true;
+    this.#keeper.stop();
+    const error = poolClosedError(WHAT);
+    this.#failQueued(error);
+    for (const request of this.#registry.values()) this.#fail(request, error);
+    this.#registry.stop();
+    await this.#keeper.close(timeout);
+  }
+}
+
+function ignore(): void {}

@@ -1,0 +1,169 @@
+// JsonRpcPool against a real JSON-RPC 2.0 server: call, notify, callBatch, error objects, and the
+// request diagnostics channels.
+import diagnosticsChannel from 'node:diagnostics_channel';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CHANNELS,
+  JsonRpcPool,
+  MultiplexPool,
+  WsPoolError,
+  type RequestEndMessage,
+  type RequestStartMessage,
+} from '../../src/index.js';
+import { startRpcServer, type RpcServer } from './json-rpc-server.js';
+import { PoolJar, expectNothingPending, until, wsErrorOf } from './support.js';
+
+let server: RpcServer;
+const jar = new PoolJar();
+
+beforeAll(async () => {
+  server = await startRpcServer({ maxDelay: 5 });
+});
+afterEach(() => jar.closeAll());
+afterAll(() => server.close());
+
+function rpc(): JsonRpcPool {
+  return jar.add(new JsonRpcPool({ url: server.url, healthCheckPeriod: Infinity }));
+}
+
+describe('call', () => {
+  it('resolves the result, with params by position or by name', async () => {
+    const pool = rpc();
+    expect(await pool.call<number>('add', [20, 22])).toBe(42);
+    expect(await pool.call('echo', { a: 1, b: [2] })).toEqual({ a: 1, b: [2] });
+    expect(await pool.call('echo')).toBeNull();
+  });
+
+  it('an error response rejects WSPOOL_ERR_REMOTE with { code, message, data } as error.data', async () => {
+    const pool = rpc();
+    const error = await wsErrorOf(pool.call('fail', [1]), 'WSPOOL_ERR_REMOTE');
+    expect(error).toBeInstanceOf(WsPoolError);
+    expect(error.data).toEqual({ code: -32000, message: 'failed on purpose', data: { params: [1] } });
+    expect(error.message).toMatch(/failed on purpose \(code -32000\)/);
+  });
+});
+
+describe('notify', () => {
+  it('sends a notification (no id) and expects nothing back', async () => {
+    const pool = rpc();
+    await pool.call('echo'); // open a connection first
+    const before = server.notifications.length;
+    await pool.notify('log', ['hello']);
+    await until(() => server.notifications.length === before + 1, 'the notification');
+    expect(server.notifications.at(-1)).toEqual({ jsonrpc: '2.0', method: 'log', params: ['hello'] });
+    expect(pool.stat().inFlight).toBe(0);
+  });
+});
+
+describe('callBatch', () => {
+  it('sends one frame and resolves results in call order, a failed call as a WsPoolError in its slot', async () => {
+    const pool = rpc();
+    await pool.call('echo');
+    const calls = server.calls;
+    const results = await pool.callBatch([
+      { method: 'add', params: [1, 2] },
+      { method: 'fail', params: ['x'] },
+      { method: 'echo', params: { k: 'v' } },
+      { method: 'nope' },
+    ]);
+    expect(server.calls).toBe(calls + 4);
+    expect(results[0]).toBe(3);
+    expect(results[1]).toBeInstanceOf(WsPoolError);
+    expect(results[1]).toMatchObject({
+      code: 'WSPOOL_ERR_REMOTE',
+      data: { code: -32000, message: 'failed on purpose' },
+    });
+    expect(results[2]).toEqual({ k: 'v' });
+    expect(results[3]).toMatchObject({ code: 'WSPOOL_ERR_REMOTE', data: { code: -32601 } });
+    expect(pool.stat().requestCount).toBe(2); // the batch is one request
+    expectNothingPending(pool);
+  });
+
+  it('a call the server left out of the batch reply is a WsPoolError in its slot', async () => {
+    const pool = rpc();
+    // `hang` is never answered, so the server's array has no entry for it.
+    const [sum, missing] = await pool.callBatch([{ method: 'add', params: [2, 2] }, { method: 'hang' }]);
+    expect(sum).toBe(4);
+    expect(missing).toMatchObject({ code: 'WSPOOL_ERR_REMOTE' });
+    expect((missing as Error).message).toMatch(/no entry for call 1/);
+  });
+
+  it('many batches in flight at once are kept apart; an empty batch resolves [] without sending', async () => {
+    const pool = rpc();
+    const batches = await Promise.all(
+      Array.from({ length: 50 }, (_, b) =>
+        pool.callBatch(Array.from({ length: 5 }, (_, i) => ({ method: 'add', params: [b, i] }))),
+      ),
+    );
+    batches.forEach((results, b) => expect(results).toEqual([b, b + 1, b + 2, b + 3, b + 4]));
+    const calls = server.calls;
+    expect(await pool.callBatch([])).toEqual([]);
+    expect(server.calls).toBe(calls);
+  });
+
+  it('a timeout rejects the whole batch', async () => {
+    const pool = rpc();
+    await wsErrorOf(pool.callBatch([{ method: 'hang' }], { timeout: 50 }), 'WSPOOL_ERR_REQUEST_TIMEOUT');
+    // A bad entry rejects before anything is sent.
+    await wsErrorOf(pool.callBatch([{ method: 5 as never }]), 'WSPOOL_ERR_INVALID_CONFIG');
+  });
+});
+
+describe('diagnostics', () => {
+  function record() {
+    const starts: RequestStartMessage[] = [];
+    const ends: RequestEndMessage[] = [];
+    const onStart = (m: unknown) => starts.push(m as RequestStartMessage);
+    const onEnd = (m: unknown) => ends.push(m as RequestEndMessage);
+    diagnosticsChannel.subscribe(CHANNELS.requestStart, onStart);
+    diagnosticsChannel.subscribe(CHANNELS.requestEnd, onEnd);
+    return {
+      starts,
+      ends,
+      stop() {
+        diagnosticsChannel.unsubscribe(CHANNELS.requestStart, onStart);
+        diagnosticsChannel.unsubscribe(CHANNELS.requestEnd, onEnd);
+      },
+    };
+  }
+
+  it('publishes request:start { pool, id, method } and request:end { pool, id, durationMs, error? }', async () => {
+    const pool = rpc();
+    const rec = record();
+    try {
+      await pool.call('echo', [1]);
+      await pool.call('fail').catch(() => undefined);
+      await pool.callBatch([{ method: 'echo' }]);
+    } finally {
+      rec.stop();
+    }
+    expect(rec.starts.map((s) => s.method)).toEqual(['echo', 'fail', 'batch']);
+    expect(rec.starts.every((s) => s.pool === pool)).toBe(true);
+    expect(rec.ends.map((e) => e.id)).toEqual(rec.starts.map((s) => s.id));
+    expect(Object.keys(rec.ends[0]!).sort()).toEqual(['durationMs', 'id', 'pool']);
+    expect(rec.ends[1]!.error).toMatchObject({ code: 'WSPOOL_ERR_REMOTE' });
+  });
+
+  it('a MultiplexPool publishes no method key', async () => {
+    const pool = jar.add(
+      new MultiplexPool<string, unknown>({
+        url: server.url,
+        codec: {
+          encode: (method, id) => JSON.stringify({ jsonrpc: '2.0', id, method }),
+          decode: (frame) => {
+            const m = JSON.parse(String(frame)) as { id: number; result: unknown };
+            return { id: m.id, ok: true, value: m.result };
+          },
+        },
+      }),
+    );
+    const rec = record();
+    try {
+      await pool.request('echo');
+    } finally {
+      rec.stop();
+    }
+    expect(rec.starts).toHaveLength(1);
+    expect(Object.keys(rec.starts[0]!).sort()).toEqual(['id', 'pool']);
+  });
+});
