@@ -171,6 +171,8 @@ export class Pool implements AsyncDisposable {
     // Fast path: an idle connection that needs no ping and no hook is lent without any await.
     // Wall-clock ms throughout: the core stamps acquiredAt at hand-out, and reusing that stamp
     // saves clock reads (~40 ns each), which dominated acquire+release.
+    // Captured here, before any await, so the stack names the caller (trackLeaks only).
+    const stack = this.#config.trackLeaks ? captureStack() : undefined;
     if (this.#config.beforeAcquire === undefined && options?.signal?.aborted !== true) {
       const resource = this.#core.tryAcquire();
       if (resource !== null) {
@@ -178,12 +180,12 @@ export class Pool implements AsyncDisposable {
         const at = resource.acquiredAt;
         entry.resource = resource;
         if (entry.conn.isOpen && !isExpired(entry.expiresAt, at) && !this.#needsPing(entry, at)) {
-          return Promise.resolve(this.#lend(resource, at, at, false));
+          return Promise.resolve(this.#lend(resource, at, at, false, stack));
         }
-        return this.#acquireSlow(options, resource, at);
+        return this.#acquireSlow(options, resource, at, stack);
       }
     }
-    return this.#acquireSlow(options, null, now());
+    return this.#acquireSlow(options, null, now(), stack);
   }
 
   /** The general path: wait for the core, then check the connection, retrying with another. */
@@ -191,6 +193,7 @@ export class Pool implements AsyncDisposable {
     options: AcquireOptions | undefined,
     first: Resource<PoolEntry> | null,
     started: number,
+    stack: string | undefined,
   ): Promise<PooledConnection> {
     const signal = options?.signal;
     const timeout = options?.timeout ?? this.#config.acquireTimeout;
@@ -294,7 +297,7 @@ export class Pool implements AsyncDisposable {
         resource.release(); // destroyed by the core, since it is closed
         throw poolClosedError();
       }
-      return this.#lend(resource, at, started, empty);
+      return this.#lend(resource, at, started, empty, stack);
     }
   }
 
@@ -310,7 +313,13 @@ export class Pool implements AsyncDisposable {
   }
 
   /** Hand a checked connection to the caller: a fresh handle, counters, diagnostics. */
-  #lend(resource: Resource<PoolEntry>, at: number, started: number, empty: boolean): PooledConnection {
+  #lend(
+    resource: Resource<PoolEntry>,
+    at: number,
+    started: number,
+    empty: boolean,
+    stack: string | undefined,
+  ): PooledConnection {
     const entry = resource.value;
     const conn = entry.conn;
     entry.fresh = false;
@@ -320,7 +329,7 @@ export class Pool implements AsyncDisposable {
     entry.handle = handle;
     if (this.#config.trackLeaks) this.#borrowed.add(entry);
     entry.acquiredAt = at;
-    if (this.#config.trackLeaks) entry.acquiredStack = captureStack();
+    entry.acquiredStack = stack;
     const waited = at - started;
     this.#acquireCount++;
     this.#acquireDuration += waited;
