@@ -16,7 +16,10 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/only-throw-error': 'error',
       // Abort rejects with `signal.reason` (any), the platform convention.
-      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingAny: true, allowThrowingUnknown: true }],
+      '@typescript-eslint/prefer-promise-reject-errors': [
+        'error',
+        { allowThrowingAny: true, allowThrowingUnknown: true },
+      ],
     },
   },
   {
@@ -29,8 +32,7 @@ export default tseslint.config(
         'error',
         {
           selector: 'CallExpression[callee.property.name=/^(splice|unshift)$/]',
-          message:
-            'Use Deque or LinkedList from src/util (O(1) queues) instead of Array#splice/unshift.',
+          message: 'Use Deque or LinkedList from src/util (O(1) queues) instead of Array#splice/unshift.',
         },
       ],
     },
