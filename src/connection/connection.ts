@@ -14,7 +14,16 @@ import type { RawData, WebSocket } from 'ws';
 import { MAX_TIMER_MS, monotonic, now, startTimer, stopTimer, type Timer } from '../clock.js';
 import { channels } from '../diagnostics.js';
 import { WsPoolError, connectionClosedError, invalidConfig } from '../errors.js';
-import { Inbox, ReadKind, type InboxOwner, type Message, type ReadOptions } from './inbox.js';
+import {
+  Inbox,
+  ReadKind,
+  kInboxDiscarded,
+  kInboxDrained,
+  kInboxFull,
+  type InboxOwner,
+  type Message,
+  type ReadOptions,
+} from './inbox.js';
 import {
   kCancelReads,
   kDiscardPending,
@@ -93,7 +102,7 @@ let onSocketError: (this: WebSocket, error: Error) => void;
  * for await (const msg of conn) console.log(msg);
  * ```
  */
-export class Connection implements AsyncDisposable, AsyncIterable<Message> {
+export class Connection implements AsyncDisposable, AsyncIterable<Message>, InboxOwner {
   /** The URL, with credentials and query values redacted. */
   readonly url: string;
   /** Epoch ms when the connection opened. */
@@ -110,7 +119,7 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
   #closeTimer: Timer | undefined;
   #lastUsedAt: number;
   #lastError: Error | undefined;
-  #pings = new Map<string, PendingPing>();
+  #pings: Map<string, PendingPing> | undefined; // created by the first ping()
   #pingSeq = 0;
   #observer: ConnectionObserver | undefined;
   #startedMono: number;
@@ -149,18 +158,7 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
     this.createdAt = now();
     this.#lastUsedAt = this.createdAt;
     this.#startedMono = monotonic();
-    const owner: InboxOwner = {
-      // Never pause once a close has started: the peer's close frame must still be read, or the
-      // closing handshake stalls until closeTimeout and ends unclean (1006).
-      inboxFull: () => {
-        if (!this.#closeStarted) ws.pause();
-      },
-      inboxDrained: () => {
-        if (ws.readyState === OPEN) ws.resume();
-      },
-      inboxDiscarded: () => this.#observer?.messageDiscarded(this),
-    };
-    this.#inbox = new Inbox(init.maxBufferedMessages, owner);
+    this.#inbox = new Inbox(init.maxBufferedMessages, this);
     this.#closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     (ws as unknown as Record<symbol, Connection>)[kConnection] = this;
     ws.on('message', onSocketMessage);
@@ -348,7 +346,7 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
         };
         signal.addEventListener('abort', pending.onAbort, { once: true });
       }
-      this.#pings.set(id, pending);
+      (this.#pings ??= new Map()).set(id, pending);
       this.#ws.ping(id);
     });
   }
@@ -389,6 +387,23 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
   /** @internal */
   [kObserver](observer: ConnectionObserver | undefined): void {
     this.#observer = observer;
+  }
+
+  /** @internal The inbox is full: pause the socket (TCP backpressure). */
+  [kInboxFull](): void {
+    // Never pause once a close has started: the peer's close frame must still be read, or the
+    // closing handshake stalls until closeTimeout and ends unclean (1006).
+    if (!this.#closeStarted) this.#ws.pause();
+  }
+
+  /** @internal The inbox drained below its limit: resume the socket. */
+  [kInboxDrained](): void {
+    if (this.#ws.readyState === OPEN) this.#ws.resume();
+  }
+
+  /** @internal A message was dropped while the connection sat idle in a pool. */
+  [kInboxDiscarded](): void {
+    this.#observer?.messageDiscarded(this);
   }
 
   /** @internal Drop unread messages; returns how many. */
@@ -465,7 +480,7 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
   }
 
   #pong(id: string): void {
-    const pending = this.#pings.get(id);
+    const pending = this.#pings?.get(id);
     if (!pending) return; // unsolicited or late pong
     const rtt = monotonic() - pending.started;
     this.#settlePing(id);
@@ -473,9 +488,9 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
   }
 
   #settlePing(id: string): void {
-    const pending = this.#pings.get(id);
+    const pending = this.#pings?.get(id);
     if (!pending) return;
-    this.#pings.delete(id);
+    this.#pings?.delete(id);
     stopTimer(pending.timer);
     if (pending.onAbort) pending.signal?.removeEventListener('abort', pending.onAbort);
   }
@@ -487,7 +502,7 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
     this.#closeInfo = info;
     const error = this.#closedError();
     this.#inbox.close(error);
-    for (const [id, pending] of this.#pings) {
+    for (const [id, pending] of this.#pings ?? []) {
       this.#settlePing(id);
       pending.reject(error);
     }

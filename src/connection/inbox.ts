@@ -34,14 +34,21 @@ export const enum ReadKind {
   Json,
 }
 
-/** Callbacks into the owner (one object per inbox, not one closure per message). */
+export const kInboxFull = Symbol('wspool.inboxFull');
+export const kInboxDrained = Symbol('wspool.inboxDrained');
+export const kInboxDiscarded = Symbol('wspool.inboxDiscarded');
+
+/**
+ * Callbacks into the owner, as symbol-keyed methods the owner (a Connection) implements itself:
+ * no callback object or closures per connection, which matters for memory with many idle sockets.
+ */
 export interface InboxOwner {
   /** The queue reached its limit: pause the socket. */
-  inboxFull(): void;
+  [kInboxFull](): void;
   /** The queue fell below its limit: resume the socket. */
-  inboxDrained(): void;
+  [kInboxDrained](): void;
   /** A message arrived while discarding (an idle pooled connection). */
-  inboxDiscarded(): void;
+  [kInboxDiscarded](): void;
 }
 
 interface Reader extends ListNode {
@@ -54,7 +61,7 @@ interface Reader extends ListNode {
 }
 
 export class Inbox {
-  readonly #messages = new Deque<Message>(16);
+  readonly #messages = new Deque<Message>(4); // grows by doubling; most inboxes hold 0–1
   readonly #readers = new LinkedList<Reader>();
   readonly #limit: number;
   readonly #owner: InboxOwner;
@@ -85,7 +92,7 @@ export class Inbox {
   /** A message from the socket. */
   push(message: Message): void {
     if (this.#discarding) {
-      this.#owner.inboxDiscarded();
+      this.#owner[kInboxDiscarded]();
       return;
     }
     const reader = this.#readers.shift();
@@ -96,7 +103,7 @@ export class Inbox {
     this.#messages.push(message);
     if (!this.#full && this.#messages.length >= this.#limit) {
       this.#full = true;
-      this.#owner.inboxFull();
+      this.#owner[kInboxFull]();
     }
   }
 
@@ -110,7 +117,7 @@ export class Inbox {
       const message = this.#messages.shift() as Message;
       if (this.#full && this.#messages.length < this.#limit) {
         this.#full = false;
-        this.#owner.inboxDrained();
+        this.#owner[kInboxDrained]();
       }
       try {
         return Promise.resolve(convert(kind, message));
@@ -182,7 +189,7 @@ export class Inbox {
     while (this.#messages.length > 0) this.#messages.shift();
     if (this.#full) {
       this.#full = false;
-      this.#owner.inboxDrained();
+      this.#owner[kInboxDrained]();
     }
     return count;
   }
