@@ -28,6 +28,7 @@ import {
   kCancelReads,
   kDiscardPending,
   kPark,
+  kSendNow,
   kSetMessageHandler,
   kLastError,
   kObserver,
@@ -387,6 +388,16 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message>, Inbo
   /** @internal */
   [kObserver](observer: ConnectionObserver | undefined): void {
     this.#observer = observer;
+  }
+
+  /**
+   * @internal Send a frame on an open socket without a promise (the multiplexed pool's hot path).
+   * The caller has checked the socket is open; a later write error closes the socket, which the
+   * caller observes. Bounded by the caller (maxInFlightPerConn), not by sendHighWaterMark.
+   */
+  [kSendNow](frame: string | Uint8Array): void {
+    this.#lastUsedAt = now();
+    this.#ws.send(frame, typeof frame === 'string' ? TEXT : BINARY);
   }
 
   /** @internal The inbox is full: pause the socket (TCP backpressure). */

@@ -9,6 +9,7 @@ export const kTerminate = Symbol('wspool.terminate');
 export const kLastError = Symbol('wspool.lastError');
 export const kCancelReads = Symbol('wspool.cancelReads');
 export const kPark = Symbol('wspool.park');
+export const kSendNow = Symbol('wspool.sendNow');
 export const kSetMessageHandler = Symbol('wspool.setMessageHandler');
 
 /** What a pool learns from a connection it owns. */

@@ -16,6 +16,7 @@
  */
 import { monotonic, now } from '../clock.js';
 import type { Message } from '../connection/inbox.js';
+import { kSendNow } from '../connection/internal.js';
 import { channels as diagnostics } from '../diagnostics.js';
 import { invalidConfig, poolClosedError, type WsPoolError } from '../errors.js';
 import { LinkedList } from '../util/linked-list.js';
@@ -256,8 +257,9 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
     this.#requestCount++;
     if (diagnostics.requestStart.hasSubscribers) this.#publishStart(request, req);
     // The channel accepts, so the socket is open: the send cannot fail now. A write error later
-    // closes the socket, which fails this request through #connectionClosed.
-    channel.conn.send(frame).catch(ignore);
+    // closes the socket, which fails this request through #connectionClosed. Sent without a
+    // promise: one fewer allocation per request on the hot path.
+    channel.conn[kSendNow](frame);
   }
 
   #dispatchOneWay(request: PendingRequest, req: Req, channel: Channel): void {
@@ -416,5 +418,3 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
     await this.#keeper.close(timeout);
   }
 }
-
-function ignore(): void {}
