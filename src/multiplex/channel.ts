@@ -31,6 +31,8 @@ export class Channel implements Load {
   idleSince: number;
   /** Epoch ms of the last successful background ping, or 0. */
   lastPingAt = 0;
+  /** A reply has arrived on it: the server serves (resets the refill backoff once). */
+  served = false;
   /** A background ping is under way (one at a time). */
   pinging = false;
   /** Why the pool cut the socket, if it did (for `wspool:pool:destroy` when the close lands). */

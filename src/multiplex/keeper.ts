@@ -23,8 +23,9 @@ import { channels as diagnostics, type DestroyReason } from '../diagnostics.js';
 import { connectionClosedError, poolClosedError, type WsPoolError } from '../errors.js';
 import type { ResolvedPoolConfig } from '../ws-pool/config.js';
 import { HealthChecker } from '../ws-pool/health.js';
+import { Refiller } from '../ws-pool/refiller.js';
 import { openPooledConnection } from '../ws-pool/open-connection.js';
-import { connectionExpiry, isExpired, isIdleExpired, refillBackoff, shouldPing } from '../ws-pool/policy.js';
+import { connectionExpiry, isExpired, isIdleExpired, shouldPing } from '../ws-pool/policy.js';
 import { Channel, ChannelSet, closeConnection } from './channel.js';
 import { dialsNeeded } from './least-loaded.js';
 
@@ -61,9 +62,7 @@ export class ConnectionKeeper {
   /** Sockets the pool let go of and that are still closing, with their close. */
   readonly #closing = new Map<Connection, Promise<void>>();
   #stopped = false;
-  #refillTimer: Timer | undefined;
-  #refillFailures = 0;
-  #topUpRun: Promise<number> | undefined;
+  readonly #refiller: Refiller;
   /** Dials in progress. */
   dialing = 0;
   newConnsCount = 0;
@@ -83,17 +82,13 @@ export class ConnectionKeeper {
     // Up to maxConns dials listen at once and each stops when it settles: not a leak.
     setMaxListeners(0, this.#abort.signal);
     this.#health = new HealthChecker(config.healthCheckPeriod, () => this.#check());
+    this.#refiller = new Refiller(config.minConns, () => this.#topUpOnce());
   }
 
   /** Start the background check and the first fill of `minConns` (retried with backoff). */
   start(): void {
     this.#health.start();
-    this.#topUp().then(
-      () => {
-        this.#refillFailures = 0;
-      },
-      () => this.#scheduleRefill(true),
-    );
+    this.#refiller.fill().catch(ignore); // a failure hands over to backed-off refills
   }
 
   /** Open one connection; the host hears how it went first, then the returned promise settles. */
@@ -193,6 +188,8 @@ export class ConnectionKeeper {
       if (channel.inFlight > 0) {
         this.#host.failCarried(channel, connectionClosedError(info.code, info.reason, conn[kLastError]));
       }
+      // Closed by the peer before it ever answered: repeats of that back off (see Refiller).
+      if (!channel.served && channel.destroyReason === 'closed') this.#refiller.earlyClose();
       this.grow();
       this.#belowMin();
     });
@@ -207,15 +204,19 @@ export class ConnectionKeeper {
   /** A connection went away: top up to `minConns` soon (debounced; backed off after failures). */
   #belowMin(): void {
     if (this.#stopped || this.#config.minConns === 0) return;
-    if (this.channels.accepting() + this.dialing < this.#config.minConns) this.#scheduleRefill(false);
+    if (this.channels.accepting() + this.dialing < this.#config.minConns) this.#refiller.schedule(false);
+  }
+
+  /** A reply or a pong proved the server serves: refills need no backoff. */
+  proven(): void {
+    this.#refiller.proven();
   }
 
   /** No more dials, checks or refills; dials under way are aborted. */
   stop(): void {
     this.#stopped = true;
     this.#health.stop();
-    stopTimer(this.#refillTimer);
-    this.#refillTimer = undefined;
+    this.#refiller.stop();
     this.#abort.abort();
   }
 
@@ -280,14 +281,8 @@ export class ConnectionKeeper {
       }
     }
     await Promise.all(pings);
-    // While refills back off after failed dials they own the top-up (see the exclusive pool).
-    const created =
-      this.#refillFailures > 0 || this.#refillTimer !== undefined
-        ? 0
-        : await this.#topUp().catch(() => {
-            if (this.#refillTimer === undefined) this.#scheduleRefill(true);
-            return 0;
-          });
+    // While refills back off they own the top-up (see Refiller).
+    const created = await this.#refiller.topUpIfIdle();
     if (diagnostics.poolHealthCheck.hasSubscribers) {
       diagnostics.poolHealthCheck.publish({ pool: this.#host.pool, checked, destroyed, created });
     }
@@ -302,6 +297,7 @@ export class ConnectionKeeper {
     try {
       await channel.conn.ping({ timeout: this.#config.pingTimeout });
       channel.lastPingAt = now();
+      this.#refiller.proven();
       return true;
     } catch {
       // Closed meanwhile (the pool, or the peer): the close path has it; not a failed check.
@@ -315,14 +311,7 @@ export class ConnectionKeeper {
     }
   }
 
-  /** Fill up to `minConns` in parallel, one run at a time; rejects with the first dial error. */
-  #topUp(): Promise<number> {
-    this.#topUpRun ??= this.#topUpOnce().finally(() => {
-      this.#topUpRun = undefined;
-    });
-    return this.#topUpRun;
-  }
-
+  /** One top-up pass: open what is missing below `minConns` in parallel; rejects with the first dial error. */
   async #topUpOnce(): Promise<number> {
     if (this.#stopped) return 0;
     const missing = this.#config.minConns - (this.channels.accepting() + this.dialing);
@@ -331,23 +320,6 @@ export class ConnectionKeeper {
     const failed = outcomes.find((outcome) => outcome !== null);
     if (failed) throw failed.error;
     return missing;
-  }
-
-  /** Debounced refill; after failures, exponential backoff with jitter (never a dial storm). */
-  #scheduleRefill(failed: boolean): void {
-    if (this.#stopped || this.#config.minConns === 0) return;
-    if (failed) this.#refillFailures++;
-    if (this.#refillTimer !== undefined) return;
-    const delay = this.#refillFailures === 0 ? 0 : refillBackoff(this.#refillFailures, Math.random());
-    this.#refillTimer = startTimer(() => {
-      this.#refillTimer = undefined;
-      this.#topUp().then(
-        () => {
-          this.#refillFailures = 0;
-        },
-        () => this.#scheduleRefill(true),
-      );
-    }, delay);
   }
 }
 

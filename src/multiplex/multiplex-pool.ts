@@ -311,6 +311,11 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
       this.#lateReplies++; // it timed out or was aborted: its id was forgotten then
       return;
     }
+    const channel = request.channel;
+    if (channel !== null && !channel.served) {
+      channel.served = true;
+      this.#keeper.proven();
+    }
     this.#settle(request);
     if (reply.ok) {
       if (diagnostics.requestEnd.hasSubscribers) this.#publishEnd(request, undefined);

@@ -3,7 +3,7 @@
 // under fake timers (the clock seam only) against real sockets.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { JsonRpcPool, type JsonRpcPoolConfig } from '../../src/index.js';
-import { freePort } from '../helpers/index.js';
+import { freePort, startScriptedServer } from '../helpers/index.js';
 import { startRpcServer, type RpcServer } from './json-rpc-server.js';
 import {
   PoolJar,
@@ -236,5 +236,41 @@ describe('dials that fail', () => {
     const failed = pool.stat().failedConnectCount;
     expect(failed).toBeGreaterThanOrEqual(3);
     expect(failed).toBeLessThanOrEqual(9);
+  });
+});
+
+describe('a server that accepts and then drops every socket', () => {
+  it('the first early close is replaced at once, repeats back off: no redial storm', async () => {
+    useFakeClock();
+    let accepted = 0;
+    // Each socket is closed a few event-loop turns after the upgrade: after the pool has taken it
+    // in as a channel (a close during the dial already counts as a failed dial).
+    const dropper = await startScriptedServer((ws) => {
+      accepted++;
+      let n = 0;
+      const later = (): void => {
+        if (++n < 30) setImmediate(later);
+        else ws.close(4003, 'go away');
+      };
+      setImmediate(later);
+    });
+    try {
+      const pool = jar.add(
+        new JsonRpcPool({ url: dropper.url, minConns: 1, maxConns: 2, healthCheckPeriod: Infinity }),
+      );
+      await until(() => accepted === 1, 'the first dial');
+      const start = Date.now();
+      for (let dials = 2; dials <= 13; dials++) {
+        await until(() => pool.stat().totalConns === 1, 'the pool to take the connection in');
+        await until(() => pool.stat().totalConns === 0, 'the dropped socket to leave');
+        await vi.advanceTimersToNextTimerAsync();
+        await until(() => accepted === dials, `redial ${dials}`);
+      }
+      // Without backoff every redial fires after 0 ms and no simulated time passes at all.
+      expect(Date.now() - start).toBeGreaterThan(10_000);
+    } finally {
+      await jar.closeAll();
+      await dropper.close();
+    }
   });
 });
