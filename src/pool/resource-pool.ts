@@ -76,6 +76,7 @@ export class ResourcePool<T> {
   readonly #resourceHost: ResourceHost<T> = {
     release: (record, touch, at) => this.#release(record, touch, at),
     destroy: (record) => this.#destroyRecord(record, false),
+    replace: (record, options) => this.#replace(record, options),
   };
   readonly #waiterHost: WaiterHost<T> = {
     aborted: (waiter, reason) => this.#cancel(waiter, reason),
@@ -380,6 +381,40 @@ export class ResourcePool<T> {
     this.#waiters.remove(waiter);
     this.#creators.remove(waiter);
     if (waiter.reject(reason)) this.#counters.canceledAcquireCount++;
+  }
+
+  #replace(record: ResourceRecord<T>, options: AcquireOptions | undefined): Promise<Resource<T>> {
+    if (record.state !== 'acquired') {
+      return Promise.reject(invalidConfig('resource', 'an acquired resource', record.state));
+    }
+    if (this.#closed) {
+      this.#destroyRecord(record, false);
+      return Promise.reject(poolClosedError());
+    }
+    const timeout = options?.timeout ?? Infinity;
+    if (!isValidTimeout(timeout)) {
+      return Promise.reject(invalidConfig('timeout', 'a number >= 0 or Infinity', timeout));
+    }
+    // Out of the pool without freeing its slot: the replacement's create takes the slot over in
+    // this same turn (acquired - 1, constructing + 1), so no queued acquire can claim it.
+    this.#acquired--;
+    this.#live.delete(record);
+    record.state = 'destroyed';
+    const waiter = new Waiter<T>(this.#waiterHost, monotonic(), timeout);
+    this.#creators.push(waiter);
+    const signal = options?.signal;
+    if (signal?.aborted === true) {
+      this.#startCreate(null).catch(ignore); // the slot's create serves whoever comes next
+      this.#creators.remove(waiter);
+      waiter.reject(signal.reason);
+      this.#counters.canceledAcquireCount++;
+    } else {
+      waiter.arm(signal, timeout);
+      this.#startCreate(waiter).catch(ignore);
+    }
+    this.#dispose(record, false);
+    this.#maybeFinishClose();
+    return waiter.promise;
   }
 
   #destroyRecord(record: ResourceRecord<T>, forced: boolean): void {

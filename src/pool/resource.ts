@@ -28,6 +28,7 @@
  * @module
  */
 import { now } from '../clock.js';
+import type { AcquireOptions } from './options.js';
 
 /** Where a resource is in its lifecycle; see the diagram in this module's docs. */
 export type ResourceState = 'idle' | 'acquired' | 'destroyed';
@@ -44,6 +45,8 @@ export interface ResourceHost<T> {
   release(record: ResourceRecord<T>, touch: boolean, at?: number): void;
   /** The holder (or an inspector of the idle set) destroys the resource. */
   destroy(record: ResourceRecord<T>): void;
+  /** The holder destroys it and takes a replacement created in the same slot. */
+  replace(record: ResourceRecord<T>, options: AcquireOptions | undefined): Promise<Resource<T>>;
 }
 
 /**
@@ -149,5 +152,17 @@ export class Resource<T> {
    */
   destroy(): void {
     this.#record.host.destroy(this.#record);
+  }
+
+  /**
+   * Destroy this acquired resource and create its replacement in the same slot for the same
+   * holder, so a holder whose resource failed a check keeps its place: the slot is never offered
+   * to queued acquires in between (FIFO holds). Resolves with the new resource, acquired; rejects
+   * with the create's error (the slot is then freed as for any failed create), with
+   * `WSPOOL_ERR_POOL_CLOSED` after `close()`, or on `options.signal` / `options.timeout` as
+   * `acquire()` does (the create then goes on and serves someone else).
+   */
+  replace(options?: AcquireOptions): Promise<Resource<T>> {
+    return this.#record.host.replace(this.#record, options);
   }
 }

@@ -201,6 +201,9 @@ export class Pool implements AsyncDisposable {
     const empty = first === null && this.#core.idleCount === 0;
     let rejections = 0;
     let next = first;
+    // A replacement for a connection that failed its check, created in that connection's slot so
+    // this caller keeps its place in line (see #retire).
+    let replacing: Promise<Resource<PoolEntry>> | null = null;
     for (;;) {
       let resource: Resource<PoolEntry>;
       if (next !== null) {
@@ -208,7 +211,11 @@ export class Pool implements AsyncDisposable {
         next = null;
       } else {
         try {
-          if (deadline === Infinity && signal === undefined) {
+          if (replacing !== null) {
+            const pending = replacing;
+            replacing = null;
+            resource = await pending;
+          } else if (deadline === Infinity && signal === undefined) {
             resource = await this.#core.acquire(); // the common case: no options object to allocate
           } else {
             const remaining = deadline === Infinity ? Infinity : Math.max(0, deadline - now());
@@ -225,13 +232,13 @@ export class Pool implements AsyncDisposable {
       const conn = entry.conn;
       entry.resource = resource;
       if (!conn.isOpen) {
-        this.#destroyResource(resource, 'closed');
+        replacing = this.#retire(resource, 'closed', signal, deadline);
         continue;
       }
       const at = resource.acquiredAt;
       if (isExpired(entry.expiresAt, at)) {
         this.#maxLifetimeDestroyCount++;
-        this.#destroyResource(resource, 'lifetime');
+        replacing = this.#retire(resource, 'lifetime', signal, deadline);
         continue;
       }
       if (this.#needsPing(entry, at)) {
@@ -239,7 +246,10 @@ export class Pool implements AsyncDisposable {
         // queueing, not checking (as the core waits untimed for a create that timeout 0 started).
         const budget = timeout === 0 ? Infinity : deadline - now();
         const alive = await this.#pingForAcquire(resource, signal, budget);
-        if (alive === false) continue;
+        if (alive === false) {
+          replacing = this.#retire(resource, 'ping', signal, deadline);
+          continue;
+        }
         if (alive !== true) {
           // Out of time or aborted is no verdict on the connection: it goes back as it was.
           this.#canceledAcquireCount++;
@@ -269,13 +279,14 @@ export class Pool implements AsyncDisposable {
           );
         }
         if (verdict === false) {
-          this.#destroyResource(resource, 'hook');
           if (++rejections > this.#config.maxConns) {
+            this.#destroyResource(resource, 'hook');
             throw new WsPoolError(
               'WSPOOL_ERR_ACQUIRE_FAILED',
               `beforeAcquire rejected ${rejections} connections in one acquire (maxConns + 1); check the hook's condition.`,
             );
           }
+          replacing = this.#retire(resource, 'hook', signal, deadline);
           continue;
         }
         // The hook may have taken a while. A caller that gave up meanwhile would never release
@@ -288,7 +299,7 @@ export class Pool implements AsyncDisposable {
           throw signal.reason;
         }
         if (!conn.isOpen) {
-          this.#destroyResource(resource, 'closed');
+          replacing = this.#retire(resource, 'closed', signal, deadline);
           continue;
         }
         this.#discardedMessages += conn[kDiscardPending]();
@@ -299,6 +310,27 @@ export class Pool implements AsyncDisposable {
       }
       return this.#lend(resource, at, started, empty, stack);
     }
+  }
+
+  /**
+   * Drop a connection that failed its check during an acquire. With another idle connection at
+   * hand, destroy it and let the loop take that one (no queue can exist while one is idle).
+   * Otherwise create the replacement in the same slot for this caller: destroying it outright
+   * would hand the slot to the next queued acquire and send this caller to the back of the line.
+   */
+  #retire(
+    resource: Resource<PoolEntry>,
+    reason: DestroyReason,
+    signal: AbortSignal | undefined,
+    deadline: number,
+  ): Promise<Resource<PoolEntry>> | null {
+    resource.value.destroyReason = reason;
+    if (this.#closed || this.#core.idleCount > 0) {
+      resource.destroy();
+      return null;
+    }
+    const remaining = deadline === Infinity ? Infinity : Math.max(0, deadline - now());
+    return resource.replace(signal ? { signal, timeout: remaining } : { timeout: remaining });
   }
 
   /** A connection idle (since its last use or ping) for at least `pingIdleAfter` is pinged first. */
@@ -593,8 +625,7 @@ export class Pool implements AsyncDisposable {
       if (limited && error instanceof WsPoolError && error.code === 'WSPOOL_ERR_PING_TIMEOUT')
         return { error };
       this.#healthCheckDestroyCount++;
-      this.#destroyResource(resource, 'ping');
-      return false;
+      return false; // the caller retires it
     }
   }
 

@@ -133,13 +133,11 @@ describe('FIFO waiters', () => {
   });
 });
 
-describe('FIFO across a failed hand-out check (known gap)', () => {
-  // KNOWN DEFECT, kept visible: when the connection handed to the oldest waiter fails its check
-  // (beforeAcquire false, a failed ping, closed or expired), the pool destroys it and re-acquires
-  // from the core; the core gives the freed slot to the *next* queued waiter and re-queues the
-  // first one at the back. Fixing it needs a core API (destroy-and-recreate for the holder), see
-  // the report. `it.fails` asserts the right order and turns red once the core can keep it.
-  it.fails('the waiter that was first stays first when its connection fails beforeAcquire', async () => {
+describe('FIFO across a failed hand-out check', () => {
+  // When the connection handed to the oldest waiter fails its check (beforeAcquire false, a failed
+  // ping, closed or expired) and nothing else is idle, its replacement is created in the same slot
+  // for that waiter (Resource.replace), so the next queued waiter cannot overtake it.
+  it('the waiter that was first stays first when its connection fails beforeAcquire', async () => {
     let refuseNext = false;
     const pool = jar.pool({
       url: server.url,
