@@ -20,7 +20,6 @@ import {
   kInboxDiscarded,
   kInboxDrained,
   kInboxFull,
-  type InboxOwner,
   type Message,
   type ReadOptions,
 } from './inbox.js';
@@ -103,7 +102,7 @@ let onSocketError: (this: WebSocket, error: Error) => void;
  * for await (const msg of conn) console.log(msg);
  * ```
  */
-export class Connection implements AsyncDisposable, AsyncIterable<Message>, InboxOwner {
+export class Connection implements AsyncDisposable, AsyncIterable<Message> {
   /** The URL, with credentials and query values redacted. */
   readonly url: string;
   /** Epoch ms when the connection opened. */
