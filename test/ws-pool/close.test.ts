@@ -35,12 +35,6 @@ afterEach(async () => {
 });
 afterAll(() => server.close());
 
-function peerOf(id: number) {
-  const peer = server.peers.find((p) => p.id === id);
-  if (!peer) throw new Error(`no peer ${id}`);
-  return peer;
-}
-
 function rawSocket(ws: WebSocket): net.Socket {
   return (ws as unknown as { _socket: net.Socket })._socket;
 }
@@ -104,19 +98,19 @@ describe('close()', () => {
     const idleIds = ours.filter((id) => id !== borrowedId);
     const closing = track(pool.close());
     await until(
-      () => idleIds.every((id) => peerOf(id).closedWith !== undefined),
+      () => idleIds.every((id) => server.peer(id).closedWith !== undefined),
       'the idle sockets to close',
     );
-    for (const id of idleIds) expect(peerOf(id).closedWith?.code).toBe(1000);
+    for (const id of idleIds) expect(server.peer(id).closedWith?.code).toBe(1000);
     expect(gauges(pool)).toEqual({ total: 1, idle: 0, acquired: 1, constructing: 0, pending: 0 });
     await turns(20);
     expect(closing.status).toBe('pending');
-    expect(peerOf(borrowedId).closedWith).toBeUndefined();
+    expect(server.peer(borrowedId).closedWith).toBeUndefined();
     expect(await echo(borrowed, 'still mine')).toBe('still mine');
     borrowed.release();
     await until(() => closing.status === 'fulfilled', 'close');
-    await until(() => peerOf(borrowedId).closedWith !== undefined, 'the released socket to close');
-    expect(peerOf(borrowedId).closedWith?.code).toBe(1000);
+    await until(() => server.peer(borrowedId).closedWith !== undefined, 'the released socket to close');
+    expect(server.peer(borrowedId).closedWith?.code).toBe(1000);
     expect(gauges(pool)).toEqual({ total: 0, idle: 0, acquired: 0, constructing: 0, pending: 0 });
     await wsErrorOf(borrowed.read(), 'WSPOOL_ERR_CONN_RELEASED');
   });
@@ -144,11 +138,11 @@ describe('close()', () => {
     await vi.advanceTimersByTimeAsync(999);
     await turns();
     expect(closing.status).toBe('pending');
-    expect(peerOf(id).closedWith).toBeUndefined();
+    expect(server.peer(id).closedWith).toBeUndefined();
     await vi.advanceTimersByTimeAsync(1);
     await until(() => closing.status === 'fulfilled', 'close after the timeout');
-    await until(() => peerOf(id).closedWith !== undefined, 'the server to see the socket drop');
-    expect(peerOf(id).closedWith?.code).toBe(1006); // terminated, no closing handshake
+    await until(() => server.peer(id).closedWith !== undefined, 'the server to see the socket drop');
+    expect(server.peer(id).closedWith?.code).toBe(1006); // terminated, no closing handshake
     await wsErrorOf(borrowed.read(), 'WSPOOL_ERR_CONNECTION_CLOSED');
     borrowed.release(); // late: harmless
     expect(gauges(pool)).toEqual({ total: 0, idle: 0, acquired: 0, constructing: 0, pending: 0 });
@@ -160,7 +154,7 @@ describe('close()', () => {
     const borrowed = await pool.acquire();
     const id = await whoami(borrowed);
     await within(pool.close({ timeout: 0 }), 5_000, 'close');
-    await until(() => peerOf(id).closedWith !== undefined, 'the server to see the socket drop');
+    await until(() => server.peer(id).closedWith !== undefined, 'the server to see the socket drop');
     expect(borrowed.isOpen).toBe(false);
   });
 
@@ -237,7 +231,7 @@ describe('close()', () => {
       },
     });
     const [a, b] = await within(Promise.all([pool.acquire(), pool.acquire()]), 5_000, 'acquire');
-    const stuck = peerOf(await whoami(a));
+    const stuck = server.peer(await whoami(a));
     await whoami(b);
     a.release();
     b.release();

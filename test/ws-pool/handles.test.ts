@@ -32,12 +32,6 @@ afterEach(async () => {
 });
 afterAll(() => server.close());
 
-function peerOf(id: number) {
-  const peer = server.peers.find((p) => p.id === id);
-  if (!peer) throw new Error(`no peer ${id}`);
-  return peer;
-}
-
 describe('handles', () => {
   it('each acquire returns a fresh handle over the same connection', async () => {
     const pool = jar.pool({ url: server.url, maxConns: 1, pingIdleAfter: Infinity });
@@ -79,8 +73,8 @@ describe('handles', () => {
     conn.destroy();
     conn.release();
     expect(gauges(pool)).toEqual({ total: 0, idle: 0, acquired: 0, constructing: 0, pending: 0 });
-    await until(() => peerOf(id).closedWith !== undefined, 'the server to see the close');
-    expect(peerOf(id).closedWith).toEqual({ code: 1000, reason: 'done with it' });
+    await until(() => server.peer(id).closedWith !== undefined, 'the server to see the close');
+    expect(server.peer(id).closedWith).toEqual({ code: 1000, reason: 'done with it' });
   });
 
   it('destroy(reason) with a long multi-byte reason still closes cleanly (reason cut on a character boundary)', async () => {
@@ -88,8 +82,8 @@ describe('handles', () => {
     const conn = await pool.acquire();
     const id = await whoami(conn);
     conn.destroy(new Error('x' + 'é'.repeat(100)));
-    await until(() => peerOf(id).closedWith !== undefined, 'the server to see the close');
-    const closed = peerOf(id).closedWith!;
+    await until(() => server.peer(id).closedWith !== undefined, 'the server to see the close');
+    const closed = server.peer(id).closedWith!;
     expect(closed.code).toBe(1000); // not 1006: the reason fitted in a close frame
     expect(Buffer.byteLength(closed.reason)).toBeLessThanOrEqual(123);
     expect(closed.reason.startsWith('xéé')).toBe(true);
@@ -227,8 +221,8 @@ describe('stale messages', () => {
     const first = await pool.acquire();
     const id = await whoami(first);
     first.release();
-    peerOf(id).ws.send('push 1');
-    peerOf(id).ws.send(Buffer.from([9, 9]));
+    server.peer(id).ws.send('push 1');
+    server.peer(id).ws.send(Buffer.from([9, 9]));
     await until(() => pool.stat().discardedMessages === 2, 'the pushes to be discarded');
     const second = await pool.acquire();
     expect(second.pendingMessages).toBe(0);
@@ -255,7 +249,7 @@ describe('sockets that close', () => {
     const conn = await pool.acquire();
     const id = await whoami(conn);
     conn.release();
-    peerOf(id).ws.close(4000, 'server restart');
+    server.peer(id).ws.close(4000, 'server restart');
     await until(() => pool.stat().totalConns === 0, 'the closed socket to leave the pool');
     expect(gauges(pool)).toEqual({ total: 0, idle: 0, acquired: 0, constructing: 0, pending: 0 });
     const next = await pool.acquire();
@@ -278,7 +272,7 @@ describe('sockets that close', () => {
     const conn = await pool.acquire();
     const id = await whoami(conn);
     const reading = track(conn.read());
-    peerOf(id).ws.close(4001, 'bye');
+    server.peer(id).ws.close(4001, 'bye');
     await until(() => reading.status !== 'pending', 'the read to fail');
     expect(reading.error).toMatchObject({
       code: 'WSPOOL_ERR_CONNECTION_CLOSED',
@@ -301,7 +295,7 @@ describe('sockets that close', () => {
     const conn = await pool.acquire();
     const id = await whoami(conn);
     const queued = track(pool.acquire());
-    peerOf(id).ws.terminate();
+    server.peer(id).ws.terminate();
     await until(() => !conn.isOpen, 'the close to reach the client');
     conn.release();
     await until(() => queued.status !== 'pending', 'the waiter');

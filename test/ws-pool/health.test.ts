@@ -33,12 +33,6 @@ afterEach(async () => {
 });
 afterAll(() => server.close());
 
-function peerOf(id: number) {
-  const peer = server.peers.find((p) => p.id === id);
-  if (!peer) throw new Error(`no peer ${id}`);
-  return peer;
-}
-
 /** Collects `wspool:pool:health-check` messages while subscribed. */
 function healthChecks(): { events: PoolHealthCheckMessage[]; stop(): void } {
   const events: PoolHealthCheckMessage[] = [];
@@ -73,10 +67,10 @@ describe('ping on acquire', () => {
     } = await acquireN(pool, 2);
     b!.release();
     a!.release(); // a is on top: tried first
-    peerOf(idA!).muted = true;
+    server.peer(idA!).muted = true;
     await vi.advanceTimersByTimeAsync(1_000);
     const acquiring = track(pool.acquire());
-    await until(() => peerOf(idA!).pings === 1, 'the ping to reach the muted peer');
+    await until(() => server.peer(idA!).pings === 1, 'the ping to reach the muted peer');
     await turns();
     expect(acquiring.status).toBe('pending');
     await vi.advanceTimersByTimeAsync(500); // the muted peer's pong deadline
@@ -84,11 +78,11 @@ describe('ping on acquire', () => {
     expect(acquiring.status).toBe('fulfilled');
     const conn = acquiring.value!;
     expect(await whoami(conn)).toBe(idB);
-    expect(peerOf(idB!).pings).toBe(1);
+    expect(server.peer(idB!).pings).toBe(1);
     const s = statOf(pool);
     expect(s.healthCheckDestroyCount).toBe(1);
     expect(s.totalConns).toBe(1);
-    await until(() => peerOf(idA!).closedWith !== undefined, 'the dead one to be closed');
+    await until(() => server.peer(idA!).closedWith !== undefined, 'the dead one to be closed');
     conn.release();
   });
 
@@ -106,10 +100,10 @@ describe('ping on acquire', () => {
       ids: [idA],
     } = await acquireN(pool, 1);
     a!.release();
-    peerOf(idA!).muted = true;
+    server.peer(idA!).muted = true;
     await vi.advanceTimersByTimeAsync(100);
     const acquiring = track(pool.acquire());
-    await until(() => peerOf(idA!).pings === 1, 'the ping');
+    await until(() => server.peer(idA!).pings === 1, 'the ping');
     await vi.advanceTimersByTimeAsync(200);
     await until(() => acquiring.status !== 'pending', 'the acquire');
     expect(acquiring.status).toBe('fulfilled');
@@ -133,15 +127,15 @@ describe('ping on acquire', () => {
     a!.release();
     await vi.advanceTimersByTimeAsync(999);
     const early = await within(pool.acquire(), 5_000, 'acquire');
-    expect(peerOf(id!).pings).toBe(0);
+    expect(server.peer(id!).pings).toBe(0);
     early.release();
     await vi.advanceTimersByTimeAsync(999); // 1998 ms since the dial, 999 since the release
     const stillEarly = await within(pool.acquire(), 5_000, 'acquire');
-    expect(peerOf(id!).pings).toBe(0);
+    expect(server.peer(id!).pings).toBe(0);
     stillEarly.release();
     await vi.advanceTimersByTimeAsync(1_000);
     const late = await within(pool.acquire(), 5_000, 'acquire');
-    expect(peerOf(id!).pings).toBe(1);
+    expect(server.peer(id!).pings).toBe(1);
     late.release();
   });
 
@@ -150,13 +144,13 @@ describe('ping on acquire', () => {
     await until(() => pool.stat().idleConns === 1, 'the fill');
     const first = await pool.acquire();
     const id = await whoami(first);
-    expect(peerOf(id).pings).toBe(0);
+    expect(server.peer(id).pings).toBe(0);
     first.release();
     const second = await pool.acquire();
-    expect(peerOf(id).pings).toBe(1);
+    expect(server.peer(id).pings).toBe(1);
     second.release();
     (await pool.acquire()).release();
-    expect(peerOf(id).pings).toBe(2);
+    expect(server.peer(id).pings).toBe(2);
   });
 
   it('pingIdleAfter: Infinity never pings', async () => {
@@ -177,7 +171,7 @@ describe('ping on acquire', () => {
     await vi.advanceTimersByTimeAsync(10 * 3_600_000);
     const again = await within(pool.acquire(), 5_000, 'acquire');
     expect(await whoami(again)).toBe(id);
-    expect(peerOf(id!).pings).toBe(0);
+    expect(server.peer(id!).pings).toBe(0);
     again.release();
   });
 
@@ -195,11 +189,11 @@ describe('ping on acquire', () => {
       ids: [id],
     } = await acquireN(pool, 1);
     a!.release();
-    peerOf(id!).muted = true;
+    server.peer(id!).muted = true;
     await vi.advanceTimersByTimeAsync(100);
     const controller = new AbortController();
     const acquiring = track(pool.acquire({ signal: controller.signal }));
-    await until(() => peerOf(id!).pings === 1, 'the ping');
+    await until(() => server.peer(id!).pings === 1, 'the ping');
     const reason = new Error('stop');
     controller.abort(reason);
     await until(() => acquiring.status !== 'pending', 'the acquire');
@@ -208,7 +202,7 @@ describe('ping on acquire', () => {
     const s = statOf(pool);
     expect(s.canceledAcquireCount).toBe(1);
     expect(s.healthCheckDestroyCount).toBe(0);
-    expect(peerOf(id!).closedWith).toBeUndefined();
+    expect(server.peer(id!).closedWith).toBeUndefined();
   });
 });
 
@@ -227,10 +221,10 @@ describe('acquire ping and the acquire deadline', () => {
       ids: [id],
     } = await acquireN(pool, 1);
     a!.release();
-    peerOf(id!).muted = true; // slow, not necessarily dead
+    server.peer(id!).muted = true; // slow, not necessarily dead
     await vi.advanceTimersByTimeAsync(100);
     const acquiring = track(pool.acquire({ timeout: 300 }));
-    await until(() => peerOf(id!).pings === 1, 'the ping');
+    await until(() => server.peer(id!).pings === 1, 'the ping');
     await vi.advanceTimersByTimeAsync(299);
     expect(acquiring.status).toBe('pending');
     await vi.advanceTimersByTimeAsync(1);
@@ -242,7 +236,7 @@ describe('acquire ping and the acquire deadline', () => {
     const s = statOf(pool);
     expect(s.canceledAcquireCount).toBe(1);
     expect(s.healthCheckDestroyCount).toBe(0);
-    peerOf(id!).muted = false;
+    server.peer(id!).muted = false;
     const again = await within(pool.acquire(), 5_000, 'a patient acquire');
     expect(await whoami(again)).toBe(id);
     again.release();
@@ -293,8 +287,8 @@ describe('lifetime', () => {
     expect(ids).toContain(idB);
     expect(ids).not.toContain(idA);
     expect(statOf(pool).maxLifetimeDestroyCount).toBe(1);
-    await until(() => peerOf(idA).closedWith !== undefined, 'a to be closed');
-    expect(peerOf(idA).closedWith?.code).toBe(1000);
+    await until(() => server.peer(idA).closedWith !== undefined, 'a to be closed');
+    expect(server.peer(idA).closedWith?.code).toBe(1000);
     for (const conn of after) conn.release();
   });
 
@@ -316,7 +310,7 @@ describe('lifetime', () => {
     again.release();
     expect(gauges(pool)).toEqual({ total: 0, idle: 0, acquired: 0, constructing: 0, pending: 0 });
     expect(statOf(pool).maxLifetimeDestroyCount).toBe(1);
-    await until(() => peerOf(id).closedWith !== undefined, 'the server to see the close');
+    await until(() => server.peer(id).closedWith !== undefined, 'the server to see the close');
   });
 
   it('an expired connection released to a waiter is replaced by a fresh dial for that waiter', async () => {
@@ -356,7 +350,7 @@ describe('lifetime', () => {
     await vi.advanceTimersByTimeAsync(1_000); // second pass at 2000: expired
     await until(() => pool.stat().totalConns === 0, 'the background check to close it');
     expect(statOf(pool).maxLifetimeDestroyCount).toBe(1);
-    await until(() => peerOf(id!).closedWith !== undefined, 'the server to see the close');
+    await until(() => server.peer(id!).closedWith !== undefined, 'the server to see the close');
   });
 });
 
@@ -391,7 +385,7 @@ describe('idle time', () => {
     expect(await whoami(kept)).toBe(idA);
     kept.release();
     await until(
-      () => peerOf(idB!).closedWith !== undefined && peerOf(idC!).closedWith !== undefined,
+      () => server.peer(idB!).closedWith !== undefined && server.peer(idC!).closedWith !== undefined,
       'the evicted sockets to close',
     );
   });
@@ -436,20 +430,20 @@ describe('background check', () => {
       } = await acquireN(pool, 2);
       a!.release();
       b!.release();
-      peerOf(idA!).muted = true;
+      server.peer(idA!).muted = true;
       await vi.advanceTimersByTimeAsync(1_000);
-      await until(() => peerOf(idA!).pings === 1 && peerOf(idB!).pings === 1, 'both pings');
+      await until(() => server.peer(idA!).pings === 1 && server.peer(idB!).pings === 1, 'both pings');
       expect(statOf(pool).acquiredConns).toBe(2); // checked out by the pass while it pings
       await vi.advanceTimersByTimeAsync(300);
       await until(() => checks.events.length === 1, 'the pass to finish');
       expect(checks.events[0]).toMatchObject({ pool, checked: 2, destroyed: 1, created: 0 });
       expect(gauges(pool)).toEqual({ total: 1, idle: 1, acquired: 0, constructing: 0, pending: 0 });
       expect(statOf(pool).healthCheckDestroyCount).toBe(1);
-      await until(() => peerOf(idA!).closedWith !== undefined, 'the dead one to close');
+      await until(() => server.peer(idA!).closedWith !== undefined, 'the dead one to close');
       // The next pass pings the survivor again: keepalive for proxies and NATs.
       await vi.advanceTimersByTimeAsync(1_000);
       await until(() => checks.events.length === 2, 'the second pass');
-      expect(peerOf(idB!).pings).toBe(2);
+      expect(server.peer(idB!).pings).toBe(2);
     } finally {
       checks.stop();
     }

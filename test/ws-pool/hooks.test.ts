@@ -32,12 +32,6 @@ afterEach(async () => {
 });
 afterAll(() => server.close());
 
-function peerOf(id: number) {
-  const peer = server.peers.find((p) => p.id === id);
-  if (!peer) throw new Error(`no peer ${id}`);
-  return peer;
-}
-
 /** After a hook misbehaved: invariants hold and the pool still lends a working connection. */
 async function stillWorks(pool: ReturnType<PoolJar['pool']>): Promise<void> {
   statOf(pool);
@@ -66,7 +60,7 @@ describe('beforeConnect', () => {
     });
     const first = await pool.acquire();
     const second = await pool.acquire();
-    const [a, b] = [peerOf(await whoami(first)), peerOf(await whoami(second))];
+    const [a, b] = [server.peer(await whoami(first)), server.peer(await whoami(second))];
     expect(a.headers.authorization).toBe('Bearer t1');
     expect(b.headers.authorization).toBe('Bearer t2');
     expect(a.headers['x-static']).toBe('kept');
@@ -354,7 +348,7 @@ describe('afterRelease', () => {
     const id = await whoami(conn);
     conn.release();
     expect(gauges(pool)).toEqual({ total: 0, idle: 0, acquired: 0, constructing: 0, pending: 0 });
-    await until(() => peerOf(id).closedWith !== undefined, 'the server to see the close');
+    await until(() => server.peer(id).closedWith !== undefined, 'the server to see the close');
     keep = true;
     const again = await pool.acquire();
     again.release();
@@ -406,8 +400,8 @@ describe('afterRelease', () => {
     const conn = await pool.acquire();
     const id = await whoami(conn);
     conn.release();
-    peerOf(id).ws.terminate();
-    await until(() => peerOf(id).closedWith !== undefined, 'the drop');
+    server.peer(id).ws.terminate();
+    await until(() => server.peer(id).closedWith !== undefined, 'the drop');
     await turns(5);
     verdict.open(true);
     await until(() => pool.stat().totalConns === 0, 'the closed connection to leave');
@@ -470,19 +464,19 @@ describe('beforeClose', () => {
     const idA = await whoami(a);
     const idB = await whoami(b);
     a.destroy();
-    await until(() => peerOf(idA).closedWith !== undefined, 'a to close');
-    expect(peerOf(idA).received).toContain('last words'); // the hook ran before the close
+    await until(() => server.peer(idA).closedWith !== undefined, 'a to close');
+    expect(server.peer(idA).received).toContain('last words'); // the hook ran before the close
     refuse = true;
     b.release();
-    await until(() => peerOf(idB).closedWith !== undefined, 'b to close');
-    expect(peerOf(idB).received).toContain('last words');
+    await until(() => server.peer(idB).closedWith !== undefined, 'b to close');
+    expect(server.peer(idB).received).toContain('last words');
     refuse = false;
     const c = await pool.acquire();
     const idC = await whoami(c);
     c.release();
     await pool.close();
-    await until(() => peerOf(idC).closedWith !== undefined, 'c to close');
-    expect(peerOf(idC).received.at(-1)).toBe('last words'); // the hook's message came before the close
+    await until(() => server.peer(idC).closedWith !== undefined, 'c to close');
+    expect(server.peer(idC).received.at(-1)).toBe('last words'); // the hook's message came before the close
     expect(openInHook).toEqual([true, true, true]);
   });
 
@@ -497,7 +491,7 @@ describe('beforeClose', () => {
     const conn = await pool.acquire();
     const id = await whoami(conn);
     conn.destroy();
-    await until(() => peerOf(id).closedWith !== undefined, 'the close');
+    await until(() => server.peer(id).closedWith !== undefined, 'the close');
     expect(gauges(pool)).toEqual({ total: 0, idle: 0, acquired: 0, constructing: 0, pending: 0 });
     await stillWorks(pool);
     await within(pool.close(), 5_000, 'close with a throwing beforeClose');
@@ -520,7 +514,7 @@ describe('beforeClose', () => {
     expect(closing.status).toBe('pending'); // the hooks get their chance...
     await vi.advanceTimersByTimeAsync(1_000); // ...for closeTimeout, no longer
     await until(() => closing.status === 'fulfilled', 'close');
-    await until(() => ids.every((id) => peerOf(id).closedWith !== undefined), 'both sockets to close');
+    await until(() => ids.every((id) => server.peer(id).closedWith !== undefined), 'both sockets to close');
     expect(vi.getTimerCount()).toBe(0);
   });
 
@@ -555,7 +549,7 @@ describe('beforeClose', () => {
     const conn = await pool.acquire();
     const id = await whoami(conn);
     conn.release();
-    peerOf(id).ws.close();
+    server.peer(id).ws.close();
     await until(() => pool.stat().totalConns === 0, 'the closed socket to leave');
     expect(calls).toBe(0);
   });

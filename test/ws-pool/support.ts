@@ -65,6 +65,8 @@ export interface PeerServer {
   readonly open: number;
   /** Most connections open on the server at once. */
   readonly peak: number;
+  /** The peer with this id (1-based, accept order); throws if there is none. */
+  peer(id: number): Peer;
   close(): Promise<void>;
 }
 
@@ -116,6 +118,11 @@ export async function startPeerServer(opts: PeerServerOptions = {}): Promise<Pee
     },
     get peak() {
       return peak;
+    },
+    peer(id: number): Peer {
+      const peer = peers.find((p) => p.id === id);
+      if (!peer) throw new Error(`no peer ${id}`);
+      return peer;
     },
     close: () => server.close(),
   };
