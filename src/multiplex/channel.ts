@@ -10,11 +10,9 @@
  * does that: it owns the registry).
  * @module
  */
-import { MAX_TIMER_MS, now, startTimer, stopTimer, type Timer } from '../clock.js';
+import { now } from '../clock.js';
 import type { Connection } from '../connection/connection.js';
-import { kTerminate } from '../connection/internal.js';
 import type { DestroyReason } from '../diagnostics.js';
-import type { PoolConfig } from '../ws-pool/config.js';
 import { leastLoaded, type Load } from './least-loaded.js';
 
 export class Channel implements Load {
@@ -43,36 +41,6 @@ export class Channel implements Load {
     this.expiresAt = expiresAt;
     this.idleSince = now();
   }
-}
-
-/**
- * Close a connection the pool retires: `beforeClose` first (awaited at most `closeTimeout` ms, a
- * throw ignored, so a hook can never keep a socket open), then the closing handshake, which
- * `Connection.close` bounds by `closeTimeout` too. Never rejects.
- */
-export async function closeConnection(
-  conn: Connection,
-  beforeClose: PoolConfig['beforeClose'],
-  closeTimeout: number,
-): Promise<void> {
-  if (beforeClose !== undefined && conn.isOpen) {
-    const run = Promise.resolve()
-      .then(() => beforeClose(conn))
-      .catch(() => undefined);
-    if (closeTimeout === Infinity) await run;
-    else {
-      let timer: Timer | undefined;
-      const expired = new Promise<void>((resolve) => {
-        timer = startTimer(resolve, Math.min(closeTimeout, MAX_TIMER_MS));
-      });
-      try {
-        await Promise.race([run, expired]);
-      } finally {
-        stopTimer(timer);
-      }
-    }
-  }
-  await conn.close().catch(() => conn[kTerminate]());
 }
 
 /**

@@ -23,10 +23,11 @@ import { channels as diagnostics, type DestroyReason } from '../diagnostics.js';
 import { connectionClosedError, poolClosedError, type WsPoolError } from '../errors.js';
 import type { ResolvedPoolConfig } from '../ws-pool/config.js';
 import { HealthChecker } from '../ws-pool/health.js';
+import { closePooledConnection } from '../ws-pool/close-connection.js';
 import { Refiller } from '../ws-pool/refiller.js';
 import { openPooledConnection } from '../ws-pool/open-connection.js';
 import { connectionExpiry, isExpired, isIdleExpired, shouldPing } from '../ws-pool/policy.js';
-import { Channel, ChannelSet, closeConnection } from './channel.js';
+import { Channel, ChannelSet } from './channel.js';
 import { dialsNeeded } from './least-loaded.js';
 
 /** What the keeper needs from its pool: the request side. */
@@ -149,7 +150,7 @@ export class ConnectionKeeper {
     if (diagnostics.poolDestroy.hasSubscribers) {
       diagnostics.poolDestroy.publish({ pool: this.#host.pool, reason });
     }
-    this.#track(conn, closeConnection(conn, this.#config.beforeClose, this.#config.connect.closeTimeout));
+    this.#track(conn, closePooledConnection(conn, this.#config));
     this.grow(); // room under maxConns for the queue
     this.#belowMin();
   }

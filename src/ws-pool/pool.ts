@@ -9,14 +9,13 @@
  * acquire it.
  */
 import { setMaxListeners } from 'node:events';
-import { MAX_TIMER_MS, now, startTimer, stopTimer, type Timer } from '../clock.js';
+import { now } from '../clock.js';
 import type { Connection } from '../connection/connection.js';
 import {
   kDiscardPending,
   kPark,
   kObserver,
   kSetDiscarding,
-  kTerminate,
   type ConnectionObserver,
 } from '../connection/internal.js';
 import { channels, type DestroyReason } from '../diagnostics.js';
@@ -29,6 +28,7 @@ import { PooledConnection, released, type HandleOwner } from './pooled-connectio
 import type { PoolStat, LeakReport } from './stat.js';
 import { HealthChecker } from './health.js';
 import { Refiller } from './refiller.js';
+import { closePooledConnection } from './close-connection.js';
 import { errorMessage, openPooledConnection } from './open-connection.js';
 import { redactUrl } from '../util/redact.js';
 
@@ -498,32 +498,7 @@ export class Pool implements AsyncDisposable {
     // The slot is already free: the refill must not wait on the user's hook below.
     if (!forced && entry.fresh && entry.destroyReason === 'closed') this.#refiller.earlyClose();
     if (!this.#closed && this.#core.totalCount < this.#config.minConns) this.#refiller.schedule(false);
-    const hook = this.#config.beforeClose;
-    if (hook && conn.isOpen) await this.#runBeforeClose(hook, conn);
-    if (forced) await conn[kTerminate]();
-    else await conn.close(1000, truncateReason(entry.closeReason)).catch(() => conn[kTerminate]());
-  }
-
-  /**
-   * Run `beforeClose` for at most the connection's `closeTimeout`: a hook that never settles must
-   * not keep its socket open, nor `close()` (even `close({ timeout })`) pending, forever. A throw
-   * or rejection is ignored: a failing hook must not keep the socket open either.
-   */
-  async #runBeforeClose(hook: NonNullable<PoolConfig['beforeClose']>, conn: Connection): Promise<void> {
-    const run = Promise.resolve()
-      .then(() => hook(conn))
-      .catch(() => undefined);
-    const limit = this.#config.connect.closeTimeout;
-    if (limit === Infinity) return run;
-    let timer: Timer | undefined;
-    const expired = new Promise<void>((resolve) => {
-      timer = startTimer(resolve, Math.min(limit, MAX_TIMER_MS));
-    });
-    try {
-      await Promise.race([run, expired]);
-    } finally {
-      stopTimer(timer);
-    }
+    await closePooledConnection(conn, this.#config, forced, truncateReason(entry.closeReason));
   }
 
   // ---- handles ---------------------------------------------------------------------------------
