@@ -5,13 +5,7 @@
 // reaches the wrong caller, stat() stays consistent, service resumes, nothing is left after close().
 import type WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  JsonRpcPool,
-  MultiplexPool,
-  type Codec,
-  type MultiplexPoolConfig,
-  type MultiplexPoolStat,
-} from '../../src/index.js';
+import { JsonRpcPool, MultiplexPool, type Codec, type MultiplexPoolConfig } from '../../src/index.js';
 import { rawSocket, until, useFakeClock } from '../connection/support.js';
 import { startRig } from './rig.js';
 import {
@@ -26,9 +20,11 @@ import {
   unsubscribeDiagnostics,
   writeFigures,
   type Tally,
+  CALL_DEADLINE,
+  checkMux,
+  request,
 } from './support.js';
 
-type MuxStat = MultiplexPoolStat;
 type Mux<Req, Res> = MultiplexPool<Req, Res>;
 type MuxConfig = MultiplexPoolConfig<string, string>;
 
@@ -57,14 +53,6 @@ afterAll(async () => {
 });
 
 const BASE = { connectTimeout: 1_000, closeTimeout: 300, pingTimeout: 300 } as const;
-const CALL_DEADLINE = 15_000;
-
-function checkMux(t: Tally, mux: Mux<unknown, unknown>): MuxStat {
-  const s = mux.stat();
-  t.checkStat(s);
-  if (s.inFlight < 0 || s.queuedRequests < 0) t.checkStat({ ...s, totalConns: -1 }); // counted as a violation
-  return s;
-}
 
 function sampleStats(mux: Mux<unknown, unknown>, t: Tally): () => void {
   let stopped = false;
@@ -77,28 +65,6 @@ function sampleStats(mux: Mux<unknown, unknown>, t: Tally): () => void {
   return () => {
     stopped = true;
   };
-}
-
-/** One request; records the outcome. Returns 'ok', 'closed' (CONNECTION_CLOSED) or 'error'. */
-async function request(
-  mux: Mux<string, string>,
-  t: Tally,
-  payload: string,
-  timeout = 1_500,
-): Promise<'ok' | 'closed' | 'error'> {
-  const outcome = await settleWithin(mux.request(payload, { timeout }), CALL_DEADLINE);
-  checkMux(t, mux);
-  if (outcome === 'lost') {
-    t.lost();
-    return 'error';
-  }
-  if (!outcome.ok) {
-    t.fail(outcome.error);
-    return (outcome.error as { code?: string }).code === 'WSPOOL_ERR_CONNECTION_CLOSED' ? 'closed' : 'error';
-  }
-  if (outcome.value !== payload) t.mismatch();
-  t.ok();
-  return 'ok';
 }
 
 const TRANSIENT = [

@@ -5,7 +5,7 @@
 // docs/reliability-figures.json with WSPOOL_WRITE_FIGURES=1; WSPOOL_STRESS=1 runs longer variants.
 import type WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Pool, createPool, type PoolConfig, type PooledConnection } from '../../src/index.js';
+import { Pool, createPool, type PoolConfig } from '../../src/index.js';
 import { rawSocket, until, useFakeClock } from '../connection/support.js';
 import { startRig } from './rig.js';
 import {
@@ -21,6 +21,8 @@ import {
   unsubscribeDiagnostics,
   writeFigures,
   type Tally,
+  CALL_DEADLINE,
+  exchange,
 } from './support.js';
 
 beforeAll(() => subscribeDiagnostics());
@@ -40,9 +42,6 @@ const BASE: Omit<PoolConfig, 'url'> = {
   pingTimeout: 300,
 };
 
-/** A call's deadline: if it has not settled by then it counts as lost (and fails the scenario). */
-const CALL_DEADLINE = 15_000;
-
 /** Sample `stat()` every few ms (real time) while a scenario runs, to catch transient states. */
 function sampleStats(pool: Pool, t: Tally, everyMs = 5): () => void {
   let stopped = false;
@@ -56,42 +55,6 @@ function sampleStats(pool: Pool, t: Tally, everyMs = 5): () => void {
   return () => {
     stopped = true;
   };
-}
-
-/**
- * One request/response on a borrowed connection: send a unique payload, read the echo, release.
- * On any error the connection is destroyed (a borrower that gave up on a reply must not pass the
- * connection on). Records the outcome in `t`; returns true on success.
- */
-async function exchange(pool: Pool, t: Tally, payload: string, readTimeout = 1_000): Promise<boolean> {
-  let held: PooledConnection | undefined;
-  const call = (async () => {
-    const conn = await pool.acquire();
-    held = conn;
-    try {
-      await conn.sendMessage(payload);
-      const reply = await conn.readMessage({ timeout: readTimeout });
-      conn.release();
-      return reply;
-    } catch (error) {
-      conn.destroy();
-      throw error;
-    }
-  })();
-  const outcome = await settleWithin(call, CALL_DEADLINE);
-  t.checkStat(pool.stat());
-  if (outcome === 'lost') {
-    held?.destroy();
-    t.lost();
-    return false;
-  }
-  if (!outcome.ok) {
-    t.fail(outcome.error);
-    return false;
-  }
-  if (outcome.value !== payload) t.mismatch();
-  t.ok();
-  return outcome.value === payload;
 }
 
 describe('Pool under faults', () => {

@@ -13,7 +13,14 @@ import { inspect } from 'node:util';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { expect } from 'vitest';
-import { CHANNELS, WsPoolError } from '../../src/index.js';
+import {
+  CHANNELS,
+  WsPoolError,
+  type MultiplexPool,
+  type MultiplexPoolStat,
+  type Pool,
+  type PooledConnection,
+} from '../../src/index.js';
 import {
   expectNoNewHandles,
   snapshotHandles,
@@ -371,4 +378,82 @@ export async function writeFigures(suite: string, figures: readonly Figures[] = 
   } finally {
     rmSync(LOCK_DIR, { recursive: true, force: true });
   }
+}
+
+/** A call's deadline: if it has not settled by then it counts as lost (and fails the scenario). */
+export const CALL_DEADLINE = 15_000;
+
+/**
+ * One request/response on a borrowed connection: send a unique payload, read the echo, release.
+ * On any error the connection is destroyed (a borrower that gave up on a reply must not pass the
+ * connection on). Records the outcome in `t`; returns true when the caller got its own payload.
+ */
+export async function exchange(
+  pool: Pool,
+  t: Tally,
+  payload: string,
+  {
+    acquireTimeout,
+    readTimeout = 1_000,
+    deadline = CALL_DEADLINE,
+  }: { acquireTimeout?: number; readTimeout?: number; deadline?: number } = {},
+): Promise<boolean> {
+  let held: PooledConnection | undefined;
+  const call = (async () => {
+    const conn = await pool.acquire(acquireTimeout === undefined ? undefined : { timeout: acquireTimeout });
+    held = conn;
+    try {
+      await conn.sendMessage(payload);
+      const reply = await conn.readMessage({ timeout: readTimeout });
+      conn.release();
+      return reply;
+    } catch (error) {
+      conn.destroy();
+      throw error;
+    }
+  })();
+  const outcome = await settleWithin(call, deadline);
+  t.checkStat(pool.stat());
+  if (outcome === 'lost') {
+    held?.destroy();
+    t.lost();
+    return false;
+  }
+  if (!outcome.ok) {
+    t.fail(outcome.error);
+    return false;
+  }
+  if (outcome.value !== payload) t.mismatch();
+  t.ok();
+  return outcome.value === payload;
+}
+
+/** `stat()` of a multiplexed pool, checked: the shared invariants plus no negative request gauge. */
+export function checkMux(t: Tally, mux: MultiplexPool<unknown, unknown>): MultiplexPoolStat {
+  const s = mux.stat();
+  t.checkStat(s);
+  if (s.inFlight < 0 || s.queuedRequests < 0) t.checkStat({ ...s, totalConns: -1 }); // counted as a violation
+  return s;
+}
+
+/** One multiplexed request; records the outcome. Returns 'ok', 'closed' (CONNECTION_CLOSED) or 'error'. */
+export async function request(
+  mux: MultiplexPool<string, string>,
+  t: Tally,
+  payload: string,
+  { timeout = 1_500, deadline = CALL_DEADLINE }: { timeout?: number; deadline?: number } = {},
+): Promise<'ok' | 'closed' | 'error'> {
+  const outcome = await settleWithin(mux.request(payload, { timeout }), deadline);
+  checkMux(t, mux);
+  if (outcome === 'lost') {
+    t.lost();
+    return 'error';
+  }
+  if (!outcome.ok) {
+    t.fail(outcome.error);
+    return (outcome.error as { code?: string }).code === 'WSPOOL_ERR_CONNECTION_CLOSED' ? 'closed' : 'error';
+  }
+  if (outcome.value !== payload) t.mismatch();
+  t.ok();
+  return 'ok';
 }

@@ -8,20 +8,20 @@
 //
 // With WSPOOL_WRITE_FIGURES=1 the report also goes to docs/reliability-figures.json (suite "soak").
 import { describe, expect, it } from 'vitest';
-import { MultiplexPool, Pool, type Codec, type PooledConnection } from '../../src/index.js';
+import { MultiplexPool, Pool, type Codec } from '../../src/index.js';
 import { startRig } from '../faults/rig.js';
 import {
   allFigures,
   assertNoSecrets,
   settledMemory,
   realTime,
-  settleWithin,
   sleep,
   subscribeDiagnostics,
   tally,
   unsubscribeDiagnostics,
   writeFigures,
-  type Tally,
+  exchange,
+  request,
 } from '../faults/support.js';
 import { snapshotHandles } from '../helpers/index.js';
 
@@ -38,21 +38,9 @@ const echoCodec: Codec<string, string> = {
   },
 };
 
-async function muxRequest(mux: MultiplexPool<string, string>, t: Tally, payload: string): Promise<boolean> {
-  const outcome = await settleWithin(mux.request(payload, { timeout: 1_500 }), 20_000);
-  t.checkStat(mux.stat());
-  if (outcome === 'lost') {
-    t.lost();
-    return false;
-  }
-  if (!outcome.ok) {
-    t.fail(outcome.error);
-    return false;
-  }
-  if (outcome.value !== payload) t.mismatch();
-  t.ok();
-  return true;
-}
+/** The soak's calls get longer deadlines than the fault scenarios: every fault is mixed in at once. */
+const SOAK_EXCHANGE = { acquireTimeout: 3_000, readTimeout: 1_500, deadline: 20_000 } as const;
+const SOAK_REQUEST = { timeout: 1_500, deadline: 20_000 } as const;
 
 type Fault = 'restart' | 'blackhole' | 'latency' | 'cutAll' | 'idleTimeout' | 'stall' | 'refuse';
 const FAULTS: Fault[] = ['restart', 'blackhole', 'latency', 'cutAll', 'idleTimeout', 'stall', 'refuse'];
@@ -60,39 +48,6 @@ const FAULTS: Fault[] = ['restart', 'blackhole', 'latency', 'cutAll', 'idleTimeo
 function sockets(): number {
   const h = snapshotHandles();
   return (h.TCPSocketWrap ?? 0) + (h.TLSWrap ?? 0);
-}
-
-async function exchange(pool: Pool, t: Tally, payload: string): Promise<boolean> {
-  let held: PooledConnection | undefined;
-  const outcome = await settleWithin(
-    (async () => {
-      const conn = await pool.acquire({ timeout: 3_000 });
-      held = conn;
-      try {
-        await conn.sendMessage(payload);
-        const reply = await conn.readMessage({ timeout: 1_500 });
-        conn.release();
-        return reply;
-      } catch (error) {
-        conn.destroy();
-        throw error;
-      }
-    })(),
-    20_000,
-  );
-  t.checkStat(pool.stat());
-  if (outcome === 'lost') {
-    held?.destroy();
-    t.lost();
-    return false;
-  }
-  if (!outcome.ok) {
-    t.fail(outcome.error);
-    return false;
-  }
-  if (outcome.value !== payload) t.mismatch();
-  t.ok();
-  return true;
 }
 
 describe.skipIf(!(SECONDS > 0))(`soak (${SECONDS} s)`, () => {
@@ -129,12 +84,13 @@ describe.skipIf(!(SECONDS > 0))(`soak (${SECONDS} s)`, () => {
       const workers = [
         ...Array.from({ length: WORKERS }, async (_, w) => {
           for (let n = 0; !stop; n++) {
-            if (!(await exchange(pool, t, `w${w}:${n}:${Math.random()}`))) await sleep(25);
+            if (!(await exchange(pool, t, `w${w}:${n}:${Math.random()}`, SOAK_EXCHANGE))) await sleep(25);
           }
         }),
         ...Array.from({ length: MUX_WORKERS }, async (_, w) => {
           for (let n = 0; !stop; n++) {
-            if (!(await muxRequest(mux, tm, `m${w}:${n}:${Math.random()}`))) await sleep(25);
+            if ((await request(mux, tm, `m${w}:${n}:${Math.random()}`, SOAK_REQUEST)) !== 'ok')
+              await sleep(25);
           }
         }),
       ];
