@@ -24,7 +24,6 @@ import {
   type ReadOptions,
 } from './inbox.js';
 import {
-  kCancelReads,
   kDiscardPending,
   kPark,
   kSendNow,
@@ -434,18 +433,14 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
     this.#handler = handler;
   }
 
-  /** @internal Reject reads still waiting (the handle that issued them was released). */
-  [kCancelReads](makeError: () => WsPoolError): void {
-    // Built only when a read is waiting: release() is a hot path and an Error captures a stack.
-    if (this.#inbox.readers > 0) this.#inbox.cancelReaders(makeError());
-  }
-
   /**
    * @internal A pooled connection goes back to its pool: reject the reads its borrower left
    * waiting, drop its unread messages and discard whatever arrives until the next hand-out.
    * One call on the release hot path. Returns how many messages were dropped.
    */
   [kPark](makeError: () => WsPoolError): number {
+    // The error is built only when a read is waiting: an Error captures a stack, and this runs on
+    // every release.
     if (this.#inbox.readers > 0) this.#inbox.cancelReaders(makeError());
     const dropped = this.#inbox.discardAll();
     this.#inbox.discarding = true;

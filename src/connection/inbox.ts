@@ -169,10 +169,7 @@ export class Inbox {
   /** The socket closed: waiting readers reject now; queued messages stay readable, then reads reject. */
   close(error: WsPoolError): void {
     this.#closedError = error;
-    for (let reader = this.#readers.shift(); reader; reader = this.#readers.shift()) {
-      detach(reader);
-      reader.reject(error);
-    }
+    this.cancelReaders(error);
   }
 
   /** Reject every waiting reader with `error` (the borrower released its handle); the inbox stays open. */

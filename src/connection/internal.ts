@@ -7,7 +7,6 @@ export const kDiscardPending = Symbol('wspool.discardPending');
 export const kSetDiscarding = Symbol('wspool.setDiscarding');
 export const kTerminate = Symbol('wspool.terminate');
 export const kLastError = Symbol('wspool.lastError');
-export const kCancelReads = Symbol('wspool.cancelReads');
 export const kPark = Symbol('wspool.park');
 export const kSendNow = Symbol('wspool.sendNow');
 export const kSetMessageHandler = Symbol('wspool.setMessageHandler');
