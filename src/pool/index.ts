@@ -6,5 +6,6 @@
  */
 export { ResourcePool } from './resource-pool.js';
 export { Resource, type ResourceState } from './resource.js';
+export type { Lender } from './lender.js';
 export type { AcquireOptions, CloseOptions, ResourcePoolOptions } from './options.js';
 export type { ResourcePoolStat } from './stat.js';

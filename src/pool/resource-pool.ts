@@ -6,10 +6,11 @@
  *
  * @module
  */
-import { MAX_TIMER_MS, monotonic, now, startTimer, stopTimer, type Timer } from '../clock.js';
+import { MAX_TIMER_MS, now, startTimer, stopTimer, type Timer } from '../clock.js';
 import { invalidConfig, poolClosedError } from '../errors.js';
 import { LinkedList } from '../util/linked-list.js';
 import { IdleStack } from './idle-stack.js';
+import type { Lender } from './lender.js';
 import {
   isValidTimeout,
   validatePoolOptions,
@@ -19,7 +20,7 @@ import {
 } from './options.js';
 import { ResourceRecord, type Resource, type ResourceHost } from './resource.js';
 import { PoolCounters, snapshot, type ResourcePoolStat } from './stat.js';
-import { Waiter, acquireTimeoutError, poolExhaustedError, type WaiterHost } from './waiter.js';
+import { Waiter, acquireTimeoutError, lend, poolExhaustedError, type WaiterHost } from './waiter.js';
 
 function ignore(): void {}
 
@@ -138,6 +139,27 @@ export class ResourcePool<T> {
    * negative or `NaN` timeout.
    */
   acquire(options?: AcquireOptions): Promise<Resource<T>> {
+    return this.#acquire(undefined, undefined, options) as Promise<Resource<T>>;
+  }
+
+  /**
+   * Like {@link ResourcePool.acquire}, but the promise resolves with what `lender.lend(resource,
+   * waitedMs, context)` makes of the resource, called synchronously at the moment of hand-over:
+   * inside the `release()` that serves this acquire, when its create finishes, or at once for an
+   * idle resource. A layer on top thus returns its own handle from one promise, instead of
+   * awaiting `acquire()` and wrapping (a second promise and async hop on every hand-off).
+   * `lender.canceled(context)` is called when the acquire gives up on its signal or timeout.
+   * Rejects as `acquire()` does.
+   */
+  acquireThrough<R, C>(lender: Lender<T, R, C>, context: C, options?: AcquireOptions): Promise<R> {
+    return this.#acquire(lender, context, options) as Promise<R>;
+  }
+
+  #acquire(
+    lender: Lender<T, unknown, unknown> | undefined,
+    context: unknown,
+    options: AcquireOptions | undefined,
+  ): Promise<unknown> {
     if (this.#closed) return Promise.reject(poolClosedError());
     if (options !== undefined) {
       if (!isValidTimeout(options.timeout)) {
@@ -146,6 +168,7 @@ export class ResourcePool<T> {
       const signal = options.signal;
       if (signal?.aborted === true) {
         this.#counters.canceledAcquireCount++;
+        lender?.canceled(context);
         return Promise.reject(signal.reason);
       }
     }
@@ -158,9 +181,10 @@ export class ResourcePool<T> {
       record.acquiredAt = now();
       this.#acquired++;
       this.#counters.acquireCount++;
-      return Promise.resolve(record.resource);
+      const resource = record.resource;
+      return Promise.resolve(lender === undefined ? resource : lend(lender, resource, 0, context));
     }
-    return this.#acquireSlow(options, monotonic());
+    return this.#acquireSlow(options, lender, context);
   }
 
   /**
@@ -260,13 +284,17 @@ export class ResourcePool<T> {
     return this.#idle.length + this.#acquired + this.#constructing;
   }
 
-  #acquireSlow(options: AcquireOptions | undefined, startedAt: number): Promise<Resource<T>> {
+  #acquireSlow(
+    options: AcquireOptions | undefined,
+    lender: Lender<T, unknown, unknown> | undefined,
+    context: unknown,
+  ): Promise<unknown> {
     const timeout = options?.timeout ?? Infinity;
     if (this.#waiters.length === 0 && this.#total() < this.#maxSize) {
       // Room to grow and nobody ahead: this acquire starts a create and owns it. Armed before the
       // create starts so every callback finds the waiter on its list. A timeout of 0 forbids
       // queueing, not creating, so the create is waited for untimed.
-      const waiter = new Waiter<T>(this.#waiterHost, startedAt, timeout);
+      const waiter = new Waiter<T>(this.#waiterHost, now(), timeout, lender, context);
       this.#creators.push(waiter);
       waiter.arm(options?.signal, timeout === 0 ? Infinity : timeout);
       this.#startCreate(waiter).catch(ignore);
@@ -274,12 +302,13 @@ export class ResourcePool<T> {
     }
     if (timeout === 0) {
       this.#counters.canceledAcquireCount++;
+      lender?.canceled(context);
       return Promise.reject(acquireTimeoutError(0, this.#maxSize, this.#lastCreateError));
     }
     if (this.#waiters.length >= this.#maxWaiting) {
       return Promise.reject(poolExhaustedError(this.#maxWaiting));
     }
-    const waiter = new Waiter<T>(this.#waiterHost, startedAt, timeout);
+    const waiter = new Waiter<T>(this.#waiterHost, now(), timeout, lender, context);
     this.#waiters.push(waiter);
     waiter.arm(options?.signal, timeout);
     return waiter.promise;
@@ -304,7 +333,8 @@ export class ResourcePool<T> {
     this.#constructing--;
     this.#counters.createdCount++;
     this.#lastCreateError = undefined;
-    const record = new ResourceRecord(this.#resourceHost, value, now());
+    const at = now();
+    const record = new ResourceRecord(this.#resourceHost, value, at);
     if (this.#closed) {
       // Nobody may receive it any more; the close() in progress waits for this destroy.
       this.#dispose(record, false);
@@ -317,7 +347,7 @@ export class ResourcePool<T> {
     if (waiter !== null) {
       this.#creators.remove(waiter);
       this.#acquired++;
-      this.#handOut(record, waiter);
+      this.#handOut(record, waiter, at);
     } else {
       record.state = 'idle';
       this.#idle.push(record);
@@ -351,24 +381,29 @@ export class ResourcePool<T> {
     }
   }
 
-  /** Give `record` (already counted as acquired) to `waiter`, recording the wait. */
-  #handOut(record: ResourceRecord<T>, waiter: Waiter<T>): void {
+  /**
+   * Give `record` (already counted as acquired) to `waiter` at `at` (epoch ms, read once by the
+   * caller for everything it stamps), recording the wait.
+   */
+  #handOut(record: ResourceRecord<T>, waiter: Waiter<T>, at: number): void {
     record.state = 'acquired';
-    record.acquiredAt = now();
-    this.#counters.countEmptyAcquire(monotonic() - waiter.startedAt);
-    waiter.resolve(record.resource);
+    record.acquiredAt = at;
+    const waited = Math.max(0, at - waiter.startedAt); // the wall clock can step back
+    this.#counters.countEmptyAcquire(waited);
+    waiter.resolve(record.resource, waited);
   }
 
   #release(record: ResourceRecord<T>, touch: boolean, at: number | undefined): void {
     if (record.state !== 'acquired') return;
-    if (touch) record.lastUsedAt = at ?? now();
+    const t = at ?? now();
+    if (touch) record.lastUsedAt = t;
     if (this.#closed) {
       this.#destroyRecord(record, false);
       return;
     }
     const waiter = this.#waiters.shift();
     if (waiter !== null) {
-      this.#handOut(record, waiter);
+      this.#handOut(record, waiter, t);
       return;
     }
     this.#acquired--;
@@ -380,7 +415,7 @@ export class ResourcePool<T> {
     // Off whichever list holds it. A create it owns carries on and will serve someone else.
     this.#waiters.remove(waiter);
     this.#creators.remove(waiter);
-    if (waiter.reject(reason)) this.#counters.canceledAcquireCount++;
+    if (waiter.cancel(reason)) this.#counters.canceledAcquireCount++;
   }
 
   #replace(record: ResourceRecord<T>, options: AcquireOptions | undefined): Promise<Resource<T>> {
@@ -400,7 +435,7 @@ export class ResourcePool<T> {
     this.#acquired--;
     this.#live.delete(record);
     record.state = 'destroyed';
-    const waiter = new Waiter<T>(this.#waiterHost, monotonic(), timeout);
+    const waiter = new Waiter<T>(this.#waiterHost, now(), timeout);
     this.#creators.push(waiter);
     const signal = options?.signal;
     if (signal?.aborted === true) {
@@ -414,7 +449,7 @@ export class ResourcePool<T> {
     }
     this.#dispose(record, false);
     this.#maybeFinishClose();
-    return waiter.promise;
+    return waiter.promise as Promise<Resource<T>>;
   }
 
   #destroyRecord(record: ResourceRecord<T>, forced: boolean): void {

@@ -8,6 +8,7 @@
 import { MAX_TIMER_MS, startTimer, stopTimer, type Timer } from '../clock.js';
 import { WsPoolError } from '../errors.js';
 import type { LinkedList, ListNode } from '../util/linked-list.js';
+import type { Lender } from './lender.js';
 import type { Resource } from './resource.js';
 
 /**
@@ -37,25 +38,39 @@ export class Waiter<T> implements ListNode {
   next: ListNode | null = null;
   list: LinkedList<ListNode> | null = null;
 
-  /** `monotonic()` when `acquire()` was called, for the wait-time statistics. */
+  /** `now()` (epoch ms) when `acquire()` was called, for the wait-time statistics. */
   readonly startedAt: number;
   /** The timeout the caller asked for (ms, possibly `Infinity`), for the timeout error's message. */
   readonly timeout: number;
-  /** Settles exactly once: with a resource, or with the reason this acquire failed. */
-  readonly promise: Promise<Resource<T>>;
+  /**
+   * Settles exactly once: with the resource (or what the lender made of it), or with the reason
+   * this acquire failed. The pool casts it to the type its caller expects.
+   */
+  readonly promise: Promise<unknown>;
 
-  #resolve!: (resource: Resource<T>) => void;
+  #resolve!: (value: unknown) => void;
   #reject!: (error: unknown) => void;
   #settled = false;
   #host: WaiterHost<T>;
   #signal: AbortSignal | undefined;
   #timer: Timer | undefined;
+  readonly #lender: Lender<T, unknown, unknown> | undefined;
+  readonly #context: unknown;
 
-  constructor(host: WaiterHost<T>, startedAt: number, timeout: number) {
+  /** `lender` (with `context`) turns the resource into the promise's value at hand-over. */
+  constructor(
+    host: WaiterHost<T>,
+    startedAt: number,
+    timeout: number,
+    lender?: Lender<T, unknown, unknown>,
+    context?: unknown,
+  ) {
     this.#host = host;
     this.startedAt = startedAt;
     this.timeout = timeout;
-    this.promise = new Promise<Resource<T>>((resolve, reject) => {
+    this.#lender = lender;
+    this.#context = context;
+    this.promise = new Promise<unknown>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
     });
@@ -86,11 +101,16 @@ export class Waiter<T> implements ListNode {
     if (!this.#settled && this.#signal !== undefined) this.#host.aborted(this, this.#signal.reason);
   }
 
-  /** Hand over a resource. Returns false (and does nothing) if already settled. */
-  resolve(resource: Resource<T>): boolean {
+  /**
+   * Hand over a resource the waiter waited `waitedMs` for: through the lender if there is one.
+   * Returns false (and does nothing) if already settled.
+   */
+  resolve(resource: Resource<T>, waitedMs: number): boolean {
     if (this.#settled) return false;
     this.#settle();
-    this.#resolve(resource);
+    const lender = this.#lender;
+    if (lender === undefined) this.#resolve(resource);
+    else this.#resolve(lend(lender, resource, waitedMs, this.#context));
     return true;
   }
 
@@ -102,6 +122,13 @@ export class Waiter<T> implements ListNode {
     return true;
   }
 
+  /** Give up (signal or timeout): reject, and tell the lender. False if already settled. */
+  cancel(reason: unknown): boolean {
+    if (!this.reject(reason)) return false;
+    this.#lender?.canceled(this.#context);
+    return true;
+  }
+
   #settle(): void {
     this.#settled = true;
     stopTimer(this.#timer);
@@ -110,6 +137,24 @@ export class Waiter<T> implements ListNode {
       this.#signal.removeEventListener('abort', this);
       this.#signal = undefined;
     }
+  }
+}
+
+/**
+ * Run `lender.lend`, turning a throw into a rejected promise (and the resource, in an unknown
+ * state, into a destroyed one) so a faulty lender cannot break the pool path that handed over.
+ */
+export function lend<T>(
+  lender: Lender<T, unknown, unknown>,
+  resource: Resource<T>,
+  waitedMs: number,
+  context: unknown,
+): unknown {
+  try {
+    return lender.lend(resource, waitedMs, context);
+  } catch (error) {
+    resource.destroy();
+    return Promise.reject(error);
   }
 }
 
