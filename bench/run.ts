@@ -16,12 +16,10 @@ import { evaluateGoals } from './lib/goals.js';
 import { describeMachine, machineLine } from './lib/machine.js';
 import { renderMarkdown } from './lib/markdown.js';
 import type { BenchResults, ScaleResults, Skip, ThroughputResult } from './lib/results.js';
-import { runThroughput, type ThroughputScenario } from './lib/rounds.js';
+import { runThroughput } from './lib/rounds.js';
 import { startServer } from './lib/server-process.js';
 import { renderSvg } from './lib/svg.js';
-import { acquireReleaseScenarios } from './suites/acquire-release.js';
-import { exclusiveEchoScenario } from './suites/exclusive-echo.js';
-import { jsonRpcScenario } from './suites/json-rpc.js';
+import { serverUrl, throughputScenarios } from './suites/index.js';
 import { runScale } from './suites/scale.js';
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
@@ -49,12 +47,8 @@ async function main(): Promise<void> {
   const throughput: ThroughputResult[] = [];
   let scale: ScaleResults | null = null;
   try {
-    const scenarios: ThroughputScenario[] = [];
-    if (config.suites.includes('1')) scenarios.push(...acquireReleaseScenarios(server.url('/echo')));
-    if (config.suites.includes('2')) scenarios.push(exclusiveEchoScenario(server.url('/echo')));
-    if (config.suites.includes('3')) scenarios.push(jsonRpcScenario(server.url('/rpc')));
-    for (const scenario of scenarios) {
-      const outcome = await runThroughput(scenario, discovery.loaded, config);
+    for (const scenario of throughputScenarios(serverUrl(server.port), config.suites)) {
+      const outcome = await runThroughput(scenario, discovery.loaded, config, server.port);
       throughput.push(outcome.result);
       skipped.push(...outcome.skipped);
     }

@@ -1,22 +1,20 @@
 /**
  * The rounds runner for throughput scenarios.
  *
- * Every contender of a scenario is set up once, warmed up once, then measured in rounds that
- * alternate contenders (A, B, C, A, B, C, …) so that drift on the machine (frequency, a noisy
- * neighbour, heap growth) lands on all of them alike. The reported number is the median of the
- * rounds; a full GC runs before every round so one contender's garbage is not collected on the
- * next one's clock. A contender that fails to set up or fails mid-run is dropped from the
- * scenario and reported as skipped; the others carry on.
+ * Every contender of a scenario runs in a process of its own (`isolated.ts`), set up and warmed
+ * up once, then measured in rounds that alternate contenders (A, B, C, A, B, C, …) so that drift
+ * on the machine (frequency, a noisy neighbour) lands on all of them alike; one process runs load
+ * at a time. The reported number is the median of the rounds; each process runs a full GC before
+ * every round. A contender that fails to set up or fails mid-run is dropped from the scenario and
+ * reported as skipped; the others carry on.
  *
  * @module
  */
-import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
-
-import { runClosedLoop, type Workload } from './closed-loop.js';
+import type { Workload } from './closed-loop.js';
 import type { BenchConfig, SuiteId } from './config.js';
 import type { Contender, LoadedContender } from './contender.js';
 import { formatRate, formatRatio, formatSpread } from './format.js';
-import { collectGarbage } from './gc.js';
+import { IsolatedWorkload, type Latency } from './isolated.js';
 import type { Skip, ThroughputEntry, ThroughputResult } from './results.js';
 import { median, ratio, reasonOf } from './stats.js';
 
@@ -38,16 +36,11 @@ export interface ThroughputScenario {
 
 interface Participant {
   readonly loaded: LoadedContender;
-  readonly workload: Workload;
+  readonly workload: IsolatedWorkload;
   readonly opsPerSecond: number[];
   readonly cpuPerOp: number[];
-  readonly histogram: RecordableHistogram | undefined;
+  latency: Latency | undefined;
   failed: boolean;
-}
-
-function newHistogram(): RecordableHistogram {
-  // Nanoseconds, 3 significant figures: ample for µs-level percentiles.
-  return createHistogram({ lowest: 1, highest: 120e9, figures: 3 });
 }
 
 export interface ThroughputOutcome {
@@ -55,10 +48,12 @@ export interface ThroughputOutcome {
   readonly skipped: readonly Skip[];
 }
 
+/** Runs `scenario` for every contender that takes part, against the bench server on `port`. */
 export async function runThroughput(
   scenario: ThroughputScenario,
   contenders: readonly LoadedContender[],
   config: BenchConfig,
+  port: number,
 ): Promise<ThroughputOutcome> {
   console.log(`\n[${scenario.suite}] ${scenario.title} — ${scenario.description}`);
   const skipped: Skip[] = [];
@@ -68,28 +63,32 @@ export async function runThroughput(
     console.log(`  skipped: ${loaded.contender.name} (${reason})`);
   };
 
+  // Set up in parallel (process start-up is mostly waiting), warm up one at a time.
+  const taking = contenders.filter((loaded) => scenario.prepare(loaded.contender) !== undefined);
+  const started = await Promise.allSettled(
+    taking.map((loaded) => IsolatedWorkload.start(loaded, scenario.id, port)),
+  );
   const participants: Participant[] = [];
-  for (const loaded of contenders) {
-    const start = scenario.prepare(loaded.contender);
-    if (start === undefined) continue;
+  for (const [index, outcome] of started.entries()) {
+    const loaded = taking[index] as LoadedContender;
+    if (outcome.status === 'rejected') {
+      skip(loaded, outcome.reason);
+      continue;
+    }
     try {
-      const workload = await start();
       // Warm-up: JIT, lazily grown buffers, connections brought up to speed. Not recorded.
-      await runClosedLoop(
-        workload,
-        config.warmupSeconds * 1000,
-        scenario.latency ? newHistogram() : undefined,
-      );
+      await outcome.value.run(config.warmupSeconds * 1000, false);
       participants.push({
         loaded,
-        workload,
+        workload: outcome.value,
         opsPerSecond: [],
         cpuPerOp: [],
-        histogram: scenario.latency ? newHistogram() : undefined,
+        latency: undefined,
         failed: false,
       });
     } catch (error) {
       skip(loaded, error);
+      await outcome.value.kill();
     }
   }
 
@@ -97,27 +96,29 @@ export async function runThroughput(
     process.stdout.write(`  round ${round}/${config.rounds}`);
     for (const participant of participants) {
       if (participant.failed) continue;
-      collectGarbage();
-      const histogram = participant.histogram === undefined ? undefined : newHistogram();
       try {
-        const sample = await runClosedLoop(participant.workload, config.seconds * 1000, histogram);
+        const sample = await participant.workload.run(config.seconds * 1000, true);
         participant.opsPerSecond.push(sample.ops / sample.seconds);
         participant.cpuPerOp.push(sample.cpuMicros / Math.max(1, sample.ops));
-        if (histogram !== undefined) participant.histogram?.add(histogram);
         process.stdout.write('.');
       } catch (error) {
         participant.failed = true;
         process.stdout.write('\n');
         skip(participant.loaded, error);
+        await participant.workload.kill();
       }
     }
     process.stdout.write('\n');
   }
 
   for (const participant of participants) {
-    await participant.workload.close().catch((error: unknown) => {
+    if (participant.failed) continue;
+    try {
+      participant.latency = await participant.workload.finish();
+    } catch (error) {
       console.log(`  note: closing ${participant.loaded.contender.name} failed (${reasonOf(error)})`);
-    });
+      await participant.workload.kill();
+    }
   }
 
   const measured = participants.filter((participant) => !participant.failed);
@@ -125,7 +126,6 @@ export async function runThroughput(
   const baselineMedian = baseline === undefined ? undefined : median(baseline.opsPerSecond);
   const entries: ThroughputEntry[] = measured.map((participant) => {
     const rate = median(participant.opsPerSecond);
-    const histogram = participant.histogram;
     return {
       contender: participant.loaded.id,
       name: participant.loaded.contender.name,
@@ -135,8 +135,8 @@ export async function runThroughput(
       rounds: participant.opsPerSecond,
       ratio: ratio(rate, baselineMedian),
       cpuMicrosPerOp: scenario.latency ? median(participant.cpuPerOp) : null,
-      p50Micros: histogram === undefined ? null : histogram.percentile(50) / 1000,
-      p99Micros: histogram === undefined ? null : histogram.percentile(99) / 1000,
+      p50Micros: participant.latency?.p50Micros ?? null,
+      p99Micros: participant.latency?.p99Micros ?? null,
     };
   });
 
