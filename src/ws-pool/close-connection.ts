@@ -24,6 +24,26 @@ export async function closePooledConnection(
   else await conn.close(1000, reason).catch(() => conn[kTerminate]());
 }
 
+/**
+ * Fit a close reason into the 123 bytes a close frame allows (RFC 6455 §5.5: 125-byte control
+ * payload, 2 for the code). Cut on a code point boundary: a cut inside a multi-byte character would
+ * decode to U+FFFD (3 bytes), overflow the limit, make `close()` reject, and turn a clean close into
+ * a terminate the server sees as 1006.
+ * @internal
+ */
+export function truncateReason(reason: string): string {
+  if (Buffer.byteLength(reason) <= 123) return reason;
+  let out = '';
+  let bytes = 0;
+  for (const char of reason) {
+    const size = Buffer.byteLength(char);
+    if (bytes + size > 120) break;
+    out += char;
+    bytes += size;
+  }
+  return out + '...';
+}
+
 async function bounded(
   hook: NonNullable<ResolvedPoolConfig['beforeClose']>,
   conn: Connection,

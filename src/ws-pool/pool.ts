@@ -25,52 +25,24 @@ import type { Lender } from '../pool/lender.js';
 import type { AcquireOptions as CoreAcquireOptions } from '../pool/options.js';
 import type { Resource } from '../pool/resource.js';
 import { resolvePoolConfig, type PoolConfig, type ResolvedPoolConfig } from './config.js';
-import { connectionExpiry, isExpired, isIdleExpired, shouldPing } from './policy.js';
+import { connectionExpiry, isExpired, shouldPing } from './policy.js';
 import { PooledConnection, released, type HandleOwner } from './pooled-connection.js';
-import type { PoolStat, LeakReport } from './stat.js';
+import { PoolCounters, type PoolStat, type LeakReport } from './stat.js';
 import { HealthChecker } from './health.js';
+import { pingForAcquire, runHealthPass, type HealthPassHost } from './health-pass.js';
 import { Refiller } from './refiller.js';
-import { closePooledConnection } from './close-connection.js';
+import { closePooledConnection, truncateReason } from './close-connection.js';
+import { invalidAcquireOptions, isCancel, type AcquireOptions } from './acquire-options.js';
+import type { PoolEntry } from './entry.js';
 import { errorMessage, openPooledConnection } from './open-connection.js';
 import { redactUrl } from '../util/redact.js';
 
-/** Options of {@link Pool.acquire} and {@link Pool.withConnection}. */
-export interface AcquireOptions {
-  /** Cancels the wait (not a dial in progress); rejects with `signal.reason`. */
-  signal?: AbortSignal;
-  /**
-   * Ms to wait, then `WSPOOL_ERR_ACQUIRE_TIMEOUT`; the ping of an idle connection counts (except
-   * with `0`, which only forbids queueing). @default config.acquireTimeout
-   */
-  timeout?: number;
-}
+export type { AcquireOptions } from './acquire-options.js';
 
 /** Options of {@link Pool.close}. */
 export interface PoolCloseOptions {
   /** Ms to wait for borrowed connections to be released, then terminate them. @default Infinity */
   timeout?: number;
-}
-
-/** One pooled socket: the connection plus what the pool decided about it at creation. */
-export interface PoolEntry {
-  readonly conn: Connection;
-  /** Epoch ms after which the connection is retired (lifetime + its jitter). */
-  readonly expiresAt: number;
-  /** Never handed out yet (skip the acquire ping: the handshake just proved it alive). */
-  fresh: boolean;
-  /** Epoch ms of the last successful ping, or 0. */
-  lastPingAt: number;
-  /** The core's resource for this entry, known from its first checkout on. */
-  resource: Resource<PoolEntry> | null;
-  /** The handle currently lent out, if any. */
-  handle: PooledConnection | null;
-  /** Why it is being destroyed (for diagnostics); set just before destroy(). */
-  destroyReason: DestroyReason;
-  /** Close reason sent to the server (from `destroy(reason)`). */
-  closeReason: string;
-  /** Where it was acquired (trackLeaks), and when. */
-  acquiredStack: string | undefined;
-  acquiredAt: number;
 }
 
 const kReady = Symbol('wspool.ready');
@@ -107,16 +79,10 @@ export class Pool implements AsyncDisposable {
   #closing: Promise<void> | undefined;
   readonly #dialAbort = new AbortController();
   readonly #refiller: Refiller;
-  // Pool-level counters (the core counts its own attempts; one pool acquire may take several).
-  #acquireCount = 0;
-  #acquireDuration = 0;
-  #emptyAcquireCount = 0;
-  #emptyAcquireWaitTime = 0;
-  #canceledAcquireCount = 0;
-  #maxLifetimeDestroyCount = 0;
-  #maxIdleDestroyCount = 0;
-  #healthCheckDestroyCount = 0;
-  #discardedMessages = 0;
+  /** What the health checks (background pass and acquire ping) need from this pool. */
+  readonly #healthHost: HealthPassHost;
+  /** What `stat()` counts besides the core's (see {@link PoolCounters}). */
+  readonly #counters = new PoolCounters();
 
   /**
    * Validate `config` synchronously (`WSPOOL_ERR_INVALID_CONFIG` naming the field,
@@ -139,7 +105,7 @@ export class Pool implements AsyncDisposable {
     this.#lender = {
       lend: (resource, waited, options) => this.#lendHandedOver(resource, waited, options),
       canceled: () => {
-        this.#canceledAcquireCount++;
+        this.#counters.canceledAcquireCount++;
       },
     };
     this.#defaultCoreOptions =
@@ -147,7 +113,7 @@ export class Pool implements AsyncDisposable {
     this.#observer = {
       connectionClosed: (conn) => this.#connectionClosed(conn as Connection),
       messageDiscarded: () => {
-        this.#discardedMessages++;
+        this.#counters.discardedMessages++;
       },
     };
     // Every dial in flight listens on this one signal (up to maxConns at once) and stops when it
@@ -155,6 +121,13 @@ export class Pool implements AsyncDisposable {
     setMaxListeners(0, this.#dialAbort.signal);
     this.#health = new HealthChecker(resolved.healthCheckPeriod, () => this.#healthCheck());
     this.#refiller = new Refiller(resolved.minConns, () => this.#topUpOnce());
+    this.#healthHost = {
+      core: this.#core,
+      config: resolved,
+      counters: this.#counters,
+      refiller: this.#refiller,
+      destroy: (resource, reason) => this.#destroyResource(resource, reason),
+    };
     // A failed first fill is retried with backoff; createPool() reports it instead.
     this.#ready = this.#refiller.fill().then(noop);
     this.#ready.catch(noop); // handled by createPool() when it awaits; otherwise the refiller retries
@@ -276,7 +249,7 @@ export class Pool implements AsyncDisposable {
             );
           }
         } catch (error) {
-          if (isCancel(error, signal)) this.#canceledAcquireCount++;
+          if (isCancel(error, signal)) this.#counters.canceledAcquireCount++;
           throw error;
         }
       }
@@ -289,7 +262,7 @@ export class Pool implements AsyncDisposable {
       }
       const at = resource.acquiredAt;
       if (isExpired(entry.expiresAt, at)) {
-        this.#maxLifetimeDestroyCount++;
+        this.#counters.maxLifetimeDestroyCount++;
         replacing = this.#retire(resource, 'lifetime', signal, deadline);
         continue;
       }
@@ -297,14 +270,14 @@ export class Pool implements AsyncDisposable {
         // The ping counts against the acquire's timeout, except for timeout 0, which forbids
         // queueing, not checking (as the core waits untimed for a create that timeout 0 started).
         const budget = timeout === 0 ? Infinity : deadline - now();
-        const alive = await this.#pingForAcquire(resource, signal, budget);
+        const alive = await pingForAcquire(this.#healthHost, resource, signal, budget);
         if (alive === false) {
           replacing = this.#retire(resource, 'ping', signal, deadline);
           continue;
         }
         if (alive !== true) {
           // Out of time or aborted is no verdict on the connection: it goes back as it was.
-          this.#canceledAcquireCount++;
+          this.#counters.canceledAcquireCount++;
           resource.releaseUnused();
           if (alive === 'aborted') throw signal?.reason;
           throw new WsPoolError(
@@ -345,8 +318,8 @@ export class Pool implements AsyncDisposable {
         // the handle (a leaked slot), so it gets its rejection and the connection goes back; a
         // socket that closed meanwhile is not handed out.
         if (signal?.aborted === true && !this.#closed) {
-          this.#canceledAcquireCount++;
-          this.#discardedMessages += conn[kPark](released); // back to idle, discarding again
+          this.#counters.canceledAcquireCount++;
+          this.#counters.discardedMessages += conn[kPark](released); // back to idle, discarding again
           resource.releaseUnused();
           throw signal.reason;
         }
@@ -354,7 +327,7 @@ export class Pool implements AsyncDisposable {
           replacing = this.#retire(resource, 'closed', signal, deadline);
           continue;
         }
-        this.#discardedMessages += conn[kDiscardPending]();
+        this.#counters.discardedMessages += conn[kDiscardPending]();
       }
       if (this.#closed) {
         resource.release(); // destroyed by the core, since it is closed
@@ -416,11 +389,11 @@ export class Pool implements AsyncDisposable {
     if (this.#config.trackLeaks) this.#borrowed.add(entry);
     entry.acquiredAt = resource.acquiredAt;
     entry.acquiredStack = stack;
-    this.#acquireCount++;
-    this.#acquireDuration += waited;
+    this.#counters.acquireCount++;
+    this.#counters.acquireDuration += waited;
     if (empty) {
-      this.#emptyAcquireCount++;
-      this.#emptyAcquireWaitTime += waited;
+      this.#counters.emptyAcquireCount++;
+      this.#counters.emptyAcquireWaitTime += waited;
     }
     if (channels.poolAcquire.hasSubscribers) channels.poolAcquire.publish({ pool: this, waitMs: waited });
     return handle;
@@ -446,17 +419,17 @@ export class Pool implements AsyncDisposable {
       constructingConns: core.constructingResources,
       pendingAcquires: core.pendingAcquires,
       maxConns: core.maxSize,
-      acquireCount: this.#acquireCount,
-      acquireDuration: this.#acquireDuration,
-      emptyAcquireCount: this.#emptyAcquireCount,
-      emptyAcquireWaitTime: this.#emptyAcquireWaitTime,
-      canceledAcquireCount: this.#canceledAcquireCount,
+      acquireCount: this.#counters.acquireCount,
+      acquireDuration: this.#counters.acquireDuration,
+      emptyAcquireCount: this.#counters.emptyAcquireCount,
+      emptyAcquireWaitTime: this.#counters.emptyAcquireWaitTime,
+      canceledAcquireCount: this.#counters.canceledAcquireCount,
       newConnsCount: core.createdCount,
       failedConnectCount: core.failedCreateCount,
-      maxLifetimeDestroyCount: this.#maxLifetimeDestroyCount,
-      maxIdleDestroyCount: this.#maxIdleDestroyCount,
-      healthCheckDestroyCount: this.#healthCheckDestroyCount,
-      discardedMessages: this.#discardedMessages,
+      maxLifetimeDestroyCount: this.#counters.maxLifetimeDestroyCount,
+      maxIdleDestroyCount: this.#counters.maxIdleDestroyCount,
+      healthCheckDestroyCount: this.#counters.healthCheckDestroyCount,
+      discardedMessages: this.#counters.discardedMessages,
     });
   }
 
@@ -518,7 +491,7 @@ export class Pool implements AsyncDisposable {
   async #dial(): Promise<PoolEntry> {
     const config = this.#config;
     const { conn, discarded } = await openPooledConnection(config, this.#dialAbort.signal);
-    this.#discardedMessages += discarded;
+    this.#counters.discardedMessages += discarded;
     conn[kSetDiscarding](true);
     conn[kObserver](this.#observer);
     const entry: PoolEntry = {
@@ -562,7 +535,7 @@ export class Pool implements AsyncDisposable {
     const conn = entry.conn;
     entry.handle = null;
     if (this.#config.trackLeaks) this.#borrowed.delete(entry);
-    this.#discardedMessages += conn[kPark](released);
+    this.#counters.discardedMessages += conn[kPark](released);
     const t = now(); // one clock read serves hold time, lifetime and lastUsedAt
     if (channels.poolRelease.hasSubscribers) {
       channels.poolRelease.publish({ pool: this, holdMs: t - entry.acquiredAt });
@@ -572,7 +545,7 @@ export class Pool implements AsyncDisposable {
       return;
     }
     if (isExpired(entry.expiresAt, t)) {
-      this.#maxLifetimeDestroyCount++;
+      this.#counters.maxLifetimeDestroyCount++;
       this.#destroyResource(resource, 'lifetime');
       return;
     }
@@ -604,7 +577,7 @@ export class Pool implements AsyncDisposable {
   #finishRelease(resource: Resource<PoolEntry>, verdict: boolean | void): void {
     const conn = resource.value.conn;
     // What the hook left unread is stale for the next borrower; from here on it is idle.
-    this.#discardedMessages += conn[kPark](released);
+    this.#counters.discardedMessages += conn[kPark](released);
     if (verdict === false) {
       this.#destroyResource(resource, 'hook');
     } else if (!conn.isOpen) {
@@ -619,7 +592,7 @@ export class Pool implements AsyncDisposable {
     if (!resource || entry.handle !== handle) return;
     entry.handle = null;
     if (this.#config.trackLeaks) this.#borrowed.delete(entry);
-    this.#discardedMessages += entry.conn[kPark](released);
+    this.#counters.discardedMessages += entry.conn[kPark](released);
     entry.closeReason = typeof reason === 'string' ? reason : (reason?.message ?? '');
     this.#destroyResource(resource, 'released');
   }
@@ -630,32 +603,6 @@ export class Pool implements AsyncDisposable {
   }
 
   // ---- health ----------------------------------------------------------------------------------
-
-  /**
-   * Ping before hand-out within `budget` ms (what is left of the acquire's timeout): true if it
-   * answered; false if it failed within `pingTimeout` and was destroyed; otherwise the acquire ran
-   * out of time or was aborted first, which says nothing about the connection (the caller puts it
-   * back).
-   */
-  async #pingForAcquire(
-    resource: Resource<PoolEntry>,
-    signal: AbortSignal | undefined,
-    budget: number,
-  ): Promise<boolean | 'aborted' | { error: unknown }> {
-    const limited = budget < this.#config.pingTimeout;
-    const timeout = limited ? Math.max(0, budget) : this.#config.pingTimeout;
-    try {
-      await resource.value.conn.ping(signal ? { timeout, signal } : { timeout });
-      resource.value.lastPingAt = now();
-      return true;
-    } catch (error) {
-      if (signal?.aborted && error === signal.reason) return 'aborted';
-      if (limited && error instanceof WsPoolError && error.code === 'WSPOOL_ERR_PING_TIMEOUT')
-        return { error };
-      this.#healthCheckDestroyCount++;
-      return false; // the caller retires it
-    }
-  }
 
   #connectionClosed(conn: Connection): void {
     // A borrowed connection stays with its borrower (its calls reject CONNECTION_CLOSED; release()
@@ -668,55 +615,12 @@ export class Pool implements AsyncDisposable {
     }
   }
 
-  /** One background pass: evict, ping, top up. Never throws. */
+  /** One background pass (see {@link runHealthPass}), then its diagnostics. Never throws. */
   async #healthCheck(): Promise<void> {
     if (this.#closed) return;
-    const config = this.#config;
-    const idle = this.#core.acquireAllIdle();
-    let destroyed = 0;
-    const pings: Promise<void>[] = [];
-    for (const resource of idle) {
-      const entry = resource.value;
-      const t = now();
-      if (!entry.conn.isOpen) {
-        this.#destroyResource(resource, 'closed');
-        destroyed++;
-      } else if (isExpired(entry.expiresAt, t)) {
-        this.#maxLifetimeDestroyCount++;
-        this.#destroyResource(resource, 'lifetime');
-        destroyed++;
-      } else if (
-        isIdleExpired(resource.idleDuration, config.maxConnIdleTime, this.#core.totalCount, config.minConns)
-      ) {
-        this.#maxIdleDestroyCount++;
-        this.#destroyResource(resource, 'idle');
-        destroyed++;
-      } else if (shouldPing(t - Math.max(resource.lastUsedAt, entry.lastPingAt), config.pingIdleAfter)) {
-        pings.push(
-          entry.conn.ping({ timeout: config.pingTimeout }).then(
-            () => {
-              entry.lastPingAt = now();
-              this.#refiller.proven();
-              resource.releaseUnused();
-            },
-            () => {
-              this.#healthCheckDestroyCount++;
-              destroyed++;
-              this.#destroyResource(resource, 'ping');
-            },
-          ),
-        );
-      } else {
-        resource.releaseUnused();
-      }
-    }
-    await Promise.all(pings);
-    // While refills back off after failed dials they own the top-up: dialling here too would defeat
-    // the backoff and its jitter (every pool would dial each period, in lock step, at a server that
-    // is down). A top-up that fails here starts that backoff.
-    const created = await this.#refiller.topUpIfIdle();
+    const { checked, destroyed, created } = await runHealthPass(this.#healthHost);
     if (channels.poolHealthCheck.hasSubscribers) {
-      channels.poolHealthCheck.publish({ pool: this, checked: idle.length, destroyed, created });
+      channels.poolHealthCheck.publish({ pool: this, checked, destroyed, created });
     }
   }
 
@@ -751,47 +655,8 @@ export async function createPool(config: PoolConfig): Promise<Pool> {
   return pool;
 }
 
-/**
- * Fit a close reason into the 123 bytes a close frame allows (RFC 6455 §5.5: 125-byte control
- * payload, 2 for the code). Cut on a code point boundary: a cut inside a multi-byte character would
- * decode to U+FFFD (3 bytes), overflow the limit, make `close()` reject, and turn a clean close into
- * a terminate the server sees as 1006.
- */
-function truncateReason(reason: string): string {
-  if (Buffer.byteLength(reason) <= 123) return reason;
-  let out = '';
-  let bytes = 0;
-  for (const char of reason) {
-    const size = Buffer.byteLength(char);
-    if (bytes + size > 120) break;
-    out += char;
-    bytes += size;
-  }
-  return out + '...';
-}
-
 function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
-}
-
-/** The error for a bad `acquire()` option, or `undefined` when they are fine. */
-function invalidAcquireOptions(options: AcquireOptions): WsPoolError | undefined {
-  if (typeof options !== 'object' || options === null) return invalidConfig('options', 'an object', options);
-  const { timeout, signal } = options;
-  if (timeout !== undefined && !(typeof timeout === 'number' && timeout >= 0)) {
-    return invalidConfig('timeout', 'a number of ms >= 0 or Infinity', timeout);
-  }
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    return invalidConfig('signal', 'an AbortSignal', signal);
-  }
-  return undefined;
-}
-
-function isCancel(error: unknown, signal: AbortSignal | undefined): boolean {
-  return (
-    (signal?.aborted === true && error === signal.reason) ||
-    (error instanceof WsPoolError && error.code === 'WSPOOL_ERR_ACQUIRE_TIMEOUT')
-  );
 }
 
 function captureStack(): string {

@@ -49,3 +49,19 @@ export interface LeakReport {
   /** Stack trace of the `acquire()` call, when `trackLeaks` is on. */
   readonly acquiredAt: string | undefined;
 }
+
+/**
+ * @internal The pool-level counters behind {@link PoolStat} (the core counts its own attempts; one
+ * pool acquire may take several). Plain fields: the hot paths bump them with no call and no allocation.
+ */
+export class PoolCounters {
+  acquireCount = 0;
+  acquireDuration = 0;
+  emptyAcquireCount = 0;
+  emptyAcquireWaitTime = 0;
+  canceledAcquireCount = 0;
+  maxLifetimeDestroyCount = 0;
+  maxIdleDestroyCount = 0;
+  healthCheckDestroyCount = 0;
+  discardedMessages = 0;
+}

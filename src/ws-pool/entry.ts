@@ -1,0 +1,29 @@
+/**
+ * The exclusive pool's record of one pooled socket: the value its `ResourcePool` slots hold.
+ */
+import type { Connection } from '../connection/connection.js';
+import type { DestroyReason } from '../diagnostics.js';
+import type { Resource } from '../pool/resource.js';
+import type { PooledConnection } from './pooled-connection.js';
+
+/** @internal One pooled socket: the connection plus what the pool decided about it at creation. */
+export interface PoolEntry {
+  readonly conn: Connection;
+  /** Epoch ms after which the connection is retired (lifetime + its jitter). */
+  readonly expiresAt: number;
+  /** Never handed out yet (skip the acquire ping: the handshake just proved it alive). */
+  fresh: boolean;
+  /** Epoch ms of the last successful ping, or 0. */
+  lastPingAt: number;
+  /** The core's resource for this entry, known from its first checkout on. */
+  resource: Resource<PoolEntry> | null;
+  /** The handle currently lent out, if any. */
+  handle: PooledConnection | null;
+  /** Why it is being destroyed (for diagnostics); set just before destroy(). */
+  destroyReason: DestroyReason;
+  /** Close reason sent to the server (from `destroy(reason)`). */
+  closeReason: string;
+  /** Where it was acquired (trackLeaks), and when. */
+  acquiredStack: string | undefined;
+  acquiredAt: number;
+}
