@@ -58,6 +58,7 @@ export interface EchoServerOptions {
 
 export type Command =
   | { name: 'help'; text: string }
+  | { name: 'version' }
   | { name: 'bench'; options: BenchOptions }
   | { name: 'probe'; options: ProbeOptions }
   | { name: 'echo-server'; options: EchoServerOptions };
@@ -99,6 +100,10 @@ Commands:
   bench [url]     load a WebSocket endpoint through a wspool pool (no url: an embedded echo server)
   probe <url>     connect once and report DNS/TCP/TLS/upgrade timings, subprotocol, extensions, ping
   echo-server     run the echo + JSON-RPC 2.0 server on its own, for local testing
+
+Options:
+  -h, --help      show this help
+  -V, --version   print the version of wspool
 
 Run \`wspool <command> --help\` for a command's options.
 `;
@@ -217,6 +222,10 @@ export function parseCommand(argv: readonly string[]): Command {
   const [command, ...rest] = argv;
   if (command === undefined) throw new UsageError('missing command', MAIN_USAGE);
   if (command === '-h' || command === '--help') return { name: 'help', text: MAIN_USAGE };
+  if (command === '-V' || command === '--version' || command === 'version') {
+    if (rest.length > 0) throw new UsageError(`${command} takes no arguments`, MAIN_USAGE);
+    return { name: 'version' };
+  }
   if (command === 'help') {
     const topic = rest[0];
     if (topic === undefined) return { name: 'help', text: MAIN_USAGE };

@@ -10,6 +10,7 @@ import { MAIN_USAGE, parseCommand, UsageError } from './args.js';
 import { runBench } from './bench.js';
 import { runEchoServer } from './echo-server.js';
 import { runProbe } from './probe.js';
+import { packageVersion } from './version.js';
 
 /** Once the command is done, the process may linger this long for stray handles, then exits. */
 const EXIT_GRACE_MS = 3_000;
@@ -22,6 +23,9 @@ async function main(argv: readonly string[], entry: string): Promise<number> {
     switch (command.name) {
       case 'help':
         process.stdout.write(command.text);
+        return 0;
+      case 'version':
+        process.stdout.write(`wspool ${packageVersion(entry)}\n`);
         return 0;
       case 'bench':
         return await runBench(command.options, entry);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
 
@@ -16,8 +17,22 @@ describe.concurrent('wspool usage', () => {
     expect(result.stderr).toBe('');
   });
 
+  it.each([['--version'], ['-V'], ['version']])(
+    '%j prints the package version and exits 0',
+    async (...args) => {
+      const { version } = JSON.parse(
+        readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+      ) as {
+        version: string;
+      };
+      const result = await runCli(args);
+      expect(result).toMatchObject({ code: 0, stdout: `wspool ${version}\n`, stderr: '' });
+    },
+  );
+
   it.each([
     [[], 'wspool: missing command', 'Usage: wspool <command>'],
+    [['--version', 'now'], 'wspool: --version takes no arguments', 'Usage: wspool <command>'],
     [['frobnicate'], 'wspool: unknown command "frobnicate"', 'Usage: wspool <command>'],
     [['bench', '--bogus'], "wspool bench: Unknown option '--bogus'", 'Usage: wspool bench'],
     [

@@ -91,6 +91,23 @@ describe('the packed tarball', () => {
     for (const file of packedFiles) expect(file).toMatch(/^(dist\/|LICENSE$|README\.md$|package\.json$)/);
   });
 
+  it('ships the CLI: the packed dist/cli.js runs and reports the package version', async () => {
+    expect(packedFiles).toContain('dist/cli.js');
+    const dir = await consumer('cli', ['ws'], {});
+    const manifest = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    const { stdout } = await exec(
+      process.execPath,
+      [path.join(dir, 'node_modules/wspool/dist/cli.js'), '--version'],
+      {
+        cwd: dir,
+        timeout: 30_000,
+      },
+    );
+    expect(stdout).toBe(`wspool ${manifest.version}\n`);
+  });
+
   it('never references @opentelemetry/api at run time: not from wspool, not from wspool/otel', async () => {
     const dir = await consumer('inspect', [], {});
     const dist = path.join(dir, 'node_modules/wspool/dist');
