@@ -153,6 +153,23 @@ describe('ping on acquire', () => {
     expect(server.peer(id).pings).toBe(2);
   });
 
+  it('a connection released straight to a queued acquire is still pinged when it is due', async () => {
+    // pingIdleAfter 0: every reuse is pinged, including a hand-over inside release() to a waiter.
+    const pool = jar.pool({ url: server.url, maxConns: 1, pingIdleAfter: 0, healthCheckPeriod: Infinity });
+    const holder = await pool.acquire();
+    const id = await whoami(holder);
+    const waiting = track(pool.acquire());
+    expect(statOf(pool).pendingAcquires).toBe(1);
+    holder.release();
+    await until(() => waiting.status !== 'pending', 'the queued acquire');
+    expect(waiting.status).toBe('fulfilled');
+    expect(server.peer(id).pings).toBe(1);
+    expect(await whoami(waiting.value!)).toBe(id);
+    waiting.value!.release();
+    checkStat(statOf(pool));
+    expect(statOf(pool)).toMatchObject({ acquireCount: 2, emptyAcquireCount: 2, totalConns: 1 });
+  });
+
   it('pingIdleAfter: Infinity never pings', async () => {
     useFakeClock();
     const pool = jar.pool({
