@@ -134,16 +134,3 @@ export interface RequestOptions {
    */
   timeout?: number;
 }
-
-/** The error for a bad `request()` option, or `undefined` when they are fine. */
-export function invalidRequestOptions(options: RequestOptions): Error | undefined {
-  if (typeof options !== 'object' || options === null) return invalidConfig('options', 'an object', options);
-  const { timeout, signal } = options;
-  if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0)) {
-    return invalidConfig('timeout', 'a number of ms > 0 or Infinity', timeout);
-  }
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    return invalidConfig('signal', 'an AbortSignal', signal);
-  }
-  return undefined;
-}

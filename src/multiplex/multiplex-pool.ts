@@ -21,16 +21,12 @@ import { channels as diagnostics } from '../diagnostics.js';
 import { invalidConfig, poolClosedError, type WsPoolError } from '../errors.js';
 import { LinkedList } from '../util/linked-list.js';
 import { redactUrl } from '../util/redact.js';
+import { invalidCallOptions } from '../util/validate.js';
 import type { ResolvedPoolConfig } from '../ws-pool/config.js';
 import type { PoolCloseOptions } from '../ws-pool/pool.js';
 import type { Channel, ChannelSet } from './channel.js';
 import type { Codec, Reply } from './codec.js';
-import {
-  invalidRequestOptions,
-  resolveMultiplexConfig,
-  type MultiplexPoolConfig,
-  type RequestOptions,
-} from './config.js';
+import { resolveMultiplexConfig, type MultiplexPoolConfig, type RequestOptions } from './config.js';
 import { exhausted, remoteError, requestTimeoutError } from './errors.js';
 import { ConnectionKeeper } from './keeper.js';
 import { PendingRegistry, PendingRequest, QueueNode, RequestState, type PendingOwner } from './pending.js';
@@ -122,7 +118,7 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
     let timeout = this.#requestTimeout;
     let signal: AbortSignal | undefined;
     if (options !== undefined) {
-      const invalid = invalidRequestOptions(options);
+      const invalid = invalidCallOptions(options, false);
       if (invalid !== undefined) return Promise.reject(invalid);
       if (options.timeout !== undefined) timeout = options.timeout;
       signal = options.signal;

@@ -2,7 +2,7 @@
  * Option validation with one message style: `Invalid option \`name\`: expected <range>, got <value>.`
  * Every check throws `WSPOOL_ERR_INVALID_CONFIG` synchronously, naming the field and the accepted range.
  */
-import { invalidConfig } from '../errors.js';
+import { invalidConfig, type WsPoolError } from '../errors.js';
 
 /** An integer in `[min, max]`; `Infinity` accepted when `allowInfinity`. */
 export function checkInteger(
@@ -35,6 +35,23 @@ export function checkDuration(
     throw invalidConfig(field, range, value);
   }
   return value;
+}
+
+/**
+ * The error for bad per-call options `{ signal?, timeout? }` (of `acquire()`, `request()`), or
+ * `undefined` when they are fine: an object, `timeout` a number of ms `> 0` (`>= 0` when
+ * `allowZero`) or `Infinity`, `signal` an `AbortSignal`. Returned, not thrown: the calls reject.
+ */
+export function invalidCallOptions(options: unknown, allowZero: boolean): WsPoolError | undefined {
+  if (typeof options !== 'object' || options === null) return invalidConfig('options', 'an object', options);
+  const { timeout, signal } = options as { timeout?: unknown; signal?: unknown };
+  if (timeout !== undefined && !(typeof timeout === 'number' && (allowZero ? timeout >= 0 : timeout > 0))) {
+    return invalidConfig('timeout', `a number of ms ${allowZero ? '>=' : '>'} 0 or Infinity`, timeout);
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    return invalidConfig('signal', 'an AbortSignal', signal);
+  }
+  return undefined;
 }
 
 /** A boolean. */

@@ -32,7 +32,8 @@ import { HealthChecker } from './health.js';
 import { pingForAcquire, runHealthPass, type HealthPassHost } from './health-pass.js';
 import { Refiller } from './refiller.js';
 import { closePooledConnection, truncateReason } from './close-connection.js';
-import { invalidAcquireOptions, isCancel, type AcquireOptions } from './acquire-options.js';
+import { isCancel, type AcquireOptions } from './acquire-options.js';
+import { invalidCallOptions } from '../util/validate.js';
 import type { PoolEntry } from './entry.js';
 import { errorMessage, openPooledConnection } from './open-connection.js';
 import { redactUrl } from '../util/redact.js';
@@ -152,7 +153,7 @@ export class Pool implements AsyncDisposable {
     // Checked before anything is taken: the fast path below would otherwise lend an idle connection
     // despite a bad option, and a non-AbortSignal `signal` would fail later as an untyped TypeError.
     if (options !== undefined) {
-      const invalid = invalidAcquireOptions(options);
+      const invalid = invalidCallOptions(options, true); // timeout 0: take one if free, never queue
       if (invalid) return Promise.reject(invalid);
     }
     // Captured here, before any await, so the stack names the caller (trackLeaks only).
