@@ -167,9 +167,7 @@ export class Pool implements AsyncDisposable {
         const entry = resource.value;
         const at = resource.acquiredAt;
         entry.resource = resource;
-        if (entry.conn.isOpen && !isExpired(entry.expiresAt, at) && !this.#needsPing(entry, at)) {
-          return Promise.resolve(this.#lend(resource, 0, false, stack));
-        }
+        if (this.#isReady(entry, at)) return Promise.resolve(this.#lend(resource, 0, false, stack));
         return this.#acquireSlow(options, resource, at, false, stack);
       }
       // Nothing idle: queue (or create) through the lender, which the core calls at hand-over, so
@@ -203,14 +201,7 @@ export class Pool implements AsyncDisposable {
     const entry = resource.value;
     const at = resource.acquiredAt;
     entry.resource = resource;
-    if (
-      !this.#closed &&
-      entry.conn.isOpen &&
-      !isExpired(entry.expiresAt, at) &&
-      !this.#needsPing(entry, at)
-    ) {
-      return this.#lend(resource, waited, true, undefined);
-    }
+    if (!this.#closed && this.#isReady(entry, at)) return this.#lend(resource, waited, true, undefined);
     return this.#acquireSlow(options, resource, at - waited, true, undefined);
   }
 
@@ -357,6 +348,11 @@ export class Pool implements AsyncDisposable {
     }
     const remaining = deadline === Infinity ? Infinity : Math.max(0, deadline - now());
     return resource.replace(signal ? { signal, timeout: remaining } : { timeout: remaining });
+  }
+
+  /** Open, within its lifetime and not due for a ping at `at`: lent as it is, without any await. */
+  #isReady(entry: PoolEntry, at: number): boolean {
+    return entry.conn.isOpen && !isExpired(entry.expiresAt, at) && !this.#needsPing(entry, at);
   }
 
   /** A connection idle (since its last use or ping) for at least `pingIdleAfter` is pinged first. */
