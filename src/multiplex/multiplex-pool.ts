@@ -37,6 +37,8 @@ export const kPendingSizes = Symbol('wspool.pendingSizes');
 /** @internal The JSON-RPC method of a request, for `wspool:request:start` (`undefined`: none). */
 export const kRequestMethod = Symbol('wspool.requestMethod');
 
+/** What `#encodeOrFail` returns when the codec threw (the request is already rejected). */
+const ENCODE_FAILED: unique symbol = Symbol('wspool.encodeFailed');
 const WHAT = 'multiplexed pool';
 
 /**
@@ -238,14 +240,8 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
     if (request.oneWay) return this.#dispatchOneWay(request, req, channel);
     const registry = this.#registry;
     const id = registry.nextId();
-    let frame: string | Uint8Array;
-    try {
-      frame = this.#codec.encode(req, id);
-    } catch (thrown) {
-      this.#settle(request);
-      request.reject(thrown);
-      return;
-    }
+    const frame = this.#encodeOrFail(request, req, id);
+    if (frame === ENCODE_FAILED) return;
     request.state = RequestState.InFlight;
     request.channel = channel;
     channel.inFlight++;
@@ -259,16 +255,28 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
   }
 
   #dispatchOneWay(request: PendingRequest, req: Req, channel: Channel): void {
-    let frame: string | Uint8Array;
+    const frame = this.#encodeOrFail(request, req, undefined);
+    if (frame === ENCODE_FAILED) return;
+    this.#settle(request);
+    channel.conn.send(frame).then(request.resolve, request.reject);
+  }
+
+  /**
+   * `codec.encode(req, id)`; if it throws, `request` is settled, rejects with the throw, and the
+   * result is {@link ENCODE_FAILED} (a sentinel no codec can return).
+   */
+  #encodeOrFail(
+    request: PendingRequest,
+    req: Req,
+    id: number | undefined,
+  ): string | Uint8Array | typeof ENCODE_FAILED {
     try {
-      frame = this.#codec.encode(req, undefined);
+      return this.#codec.encode(req, id);
     } catch (thrown) {
       this.#settle(request);
       request.reject(thrown);
-      return;
+      return ENCODE_FAILED;
     }
-    this.#settle(request);
-    channel.conn.send(frame).then(request.resolve, request.reject);
   }
 
   #enqueue(request: PendingRequest): void {
