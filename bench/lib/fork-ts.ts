@@ -59,6 +59,21 @@ export function nextMessage<T>(child: ChildProcess, accept: (message: unknown) =
   });
 }
 
+/**
+ * In a forked child: sends `message` to the parent over IPC and resolves once it is handed to the
+ * channel. Run on its own (no IPC), the child prints it as a JSON line instead.
+ */
+export function sendToParent(message: object): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.send === undefined) {
+      console.log(JSON.stringify(message));
+      resolve();
+    } else {
+      process.send(message, () => resolve());
+    }
+  });
+}
+
 /** Resolves when `child` has exited; kills it after `timeoutMs`. */
 export function waitForExit(child: ChildProcess, timeoutMs = 3_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();

@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { connectionSetOpener } from './connection-set.js';
 import { loadContender } from './discover.js';
+import { sendToParent } from './fork-ts.js';
 import { collectGarbage } from './gc.js';
 import { reasonOf } from './stats.js';
 
@@ -37,24 +38,13 @@ async function probe(file: string, url: string, count: number): Promise<number> 
   return (after - before) / count;
 }
 
-function reply(message: object): Promise<void> {
-  return new Promise((resolve) => {
-    if (process.send === undefined) {
-      console.log(JSON.stringify(message));
-      resolve();
-    } else {
-      process.send(message, () => resolve());
-    }
-  });
-}
-
 const [file, url, countText] = process.argv.slice(2);
 try {
   if (file === undefined || url === undefined || countText === undefined) {
     throw new Error('usage: memory-probe <contender module> <ws url> <count>');
   }
-  await reply({ type: 'memory', bytesPerConn: await probe(file, url, Number(countText)) });
+  await sendToParent({ type: 'memory', bytesPerConn: await probe(file, url, Number(countText)) });
 } catch (error) {
-  await reply({ type: 'error', reason: reasonOf(error) });
+  await sendToParent({ type: 'error', reason: reasonOf(error) });
 }
 process.exit(0);

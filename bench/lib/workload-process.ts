@@ -19,6 +19,7 @@ import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { throughputScenarios, serverUrl } from '../suites/index.js';
 import { runClosedLoop, type Workload } from './closed-loop.js';
 import { loadContender } from './discover.js';
+import { sendToParent } from './fork-ts.js';
 import { collectGarbage } from './gc.js';
 import { reasonOf } from './stats.js';
 
@@ -36,10 +37,7 @@ function newHistogram(): RecordableHistogram {
 }
 
 function report(message: WorkloadReport): Promise<void> {
-  return new Promise((resolve) => {
-    if (process.send === undefined) throw new Error('workload-process must be forked with an IPC channel');
-    process.send(message, () => resolve());
-  });
+  return sendToParent(message);
 }
 
 async function setUp(
@@ -58,6 +56,7 @@ async function setUp(
 
 async function main(): Promise<void> {
   const [file, scenarioId, portText] = process.argv.slice(2);
+  if (process.send === undefined) throw new Error('workload-process must be forked with an IPC channel');
   if (file === undefined || scenarioId === undefined || portText === undefined) {
     throw new Error('usage: workload-process <contender module> <scenario id> <server port>');
   }
