@@ -51,6 +51,30 @@ async function acquireN(pool: ReturnType<PoolJar['pool']>, n: number) {
   return { conns, ids };
 }
 
+/**
+ * A one-connection pool (pingIdleAfter 100, pingTimeout 5 s, no background check) whose connection
+ * has sat idle for 100 ms on a muted peer (slow, not necessarily dead): the next acquire pings it,
+ * and the ping goes unanswered. Fake clock on.
+ */
+async function idleOnMutedPeer(): Promise<{ pool: ReturnType<PoolJar['pool']>; id: number }> {
+  useFakeClock();
+  const pool = jar.pool({
+    url: server.url,
+    maxConns: 1,
+    pingIdleAfter: 100,
+    pingTimeout: 5_000,
+    healthCheckPeriod: Infinity,
+  });
+  const {
+    conns: [a],
+    ids: [id],
+  } = await acquireN(pool, 1);
+  a!.release();
+  server.peer(id!).muted = true;
+  await vi.advanceTimersByTimeAsync(100);
+  return { pool, id: id! };
+}
+
 describe('ping on acquire', () => {
   it('pings a connection idle ≥ pingIdleAfter; one that does not answer is destroyed and the next one tried', async () => {
     useFakeClock();
@@ -193,24 +217,10 @@ describe('ping on acquire', () => {
   });
 
   it('aborting during the acquire ping rejects with the reason and puts the connection back, undestroyed', async () => {
-    useFakeClock();
-    const pool = jar.pool({
-      url: server.url,
-      maxConns: 1,
-      pingIdleAfter: 100,
-      pingTimeout: 5_000,
-      healthCheckPeriod: Infinity,
-    });
-    const {
-      conns: [a],
-      ids: [id],
-    } = await acquireN(pool, 1);
-    a!.release();
-    server.peer(id!).muted = true;
-    await vi.advanceTimersByTimeAsync(100);
+    const { pool, id } = await idleOnMutedPeer();
     const controller = new AbortController();
     const acquiring = track(pool.acquire({ signal: controller.signal }));
-    await until(() => server.peer(id!).pings === 1, 'the ping');
+    await until(() => server.peer(id).pings === 1, 'the ping');
     const reason = new Error('stop');
     controller.abort(reason);
     await until(() => acquiring.status !== 'pending', 'the acquire');
@@ -219,29 +229,15 @@ describe('ping on acquire', () => {
     const s = statOf(pool);
     expect(s.canceledAcquireCount).toBe(1);
     expect(s.healthCheckDestroyCount).toBe(0);
-    expect(server.peer(id!).closedWith).toBeUndefined();
+    expect(server.peer(id).closedWith).toBeUndefined();
   });
 });
 
 describe('acquire ping and the acquire deadline', () => {
   it('a ping slower than the acquire timeout rejects ACQUIRE_TIMEOUT on time and keeps the connection', async () => {
-    useFakeClock();
-    const pool = jar.pool({
-      url: server.url,
-      maxConns: 1,
-      pingIdleAfter: 100,
-      pingTimeout: 5_000,
-      healthCheckPeriod: Infinity,
-    });
-    const {
-      conns: [a],
-      ids: [id],
-    } = await acquireN(pool, 1);
-    a!.release();
-    server.peer(id!).muted = true; // slow, not necessarily dead
-    await vi.advanceTimersByTimeAsync(100);
+    const { pool, id } = await idleOnMutedPeer();
     const acquiring = track(pool.acquire({ timeout: 300 }));
-    await until(() => server.peer(id!).pings === 1, 'the ping');
+    await until(() => server.peer(id).pings === 1, 'the ping');
     await vi.advanceTimersByTimeAsync(299);
     expect(acquiring.status).toBe('pending');
     await vi.advanceTimersByTimeAsync(1);
@@ -253,7 +249,7 @@ describe('acquire ping and the acquire deadline', () => {
     const s = statOf(pool);
     expect(s.canceledAcquireCount).toBe(1);
     expect(s.healthCheckDestroyCount).toBe(0);
-    server.peer(id!).muted = false;
+    server.peer(id).muted = false;
     const again = await within(pool.acquire(), 5_000, 'a patient acquire');
     expect(await whoami(again)).toBe(id);
     again.release();
