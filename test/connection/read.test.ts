@@ -68,9 +68,15 @@ describe('typed reads', () => {
     const { conn, peer } = await open();
     peer.ws.send('x');
     await buffered(conn, 1);
-    const before = Date.now();
-    await conn.read();
-    expect(conn.lastUsedAt).toBeGreaterThanOrEqual(before);
+    // A fake Date makes the stamp exact (the real clock is read once per event-loop turn).
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(conn.createdAt + 5_000);
+      await conn.read();
+      expect(conn.lastUsedAt).toBe(conn.createdAt + 5_000);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

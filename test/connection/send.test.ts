@@ -1,6 +1,6 @@
 // Outbound side of a Connection against a real `ws` server on 127.0.0.1: frame types, argument
 // checks, JSON serialisation failures and send backpressure (sendHighWaterMark).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   ConnectionJar,
   connectPeer,
@@ -84,9 +84,15 @@ describe('send round trips', () => {
     const { conn } = await connectPeer(server);
     jar.add(conn);
     expect(conn.lastUsedAt).toBe(conn.createdAt);
-    const before = Date.now();
-    await conn.sendMessage('x');
-    expect(conn.lastUsedAt).toBeGreaterThanOrEqual(before);
+    // A fake Date makes the stamp exact (the real clock is read once per event-loop turn).
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(conn.createdAt + 5_000);
+      await conn.sendMessage('x');
+      expect(conn.lastUsedAt).toBe(conn.createdAt + 5_000);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
