@@ -11,15 +11,9 @@
 import { setMaxListeners } from 'node:events';
 import { now } from '../clock.js';
 import type { Connection } from '../connection/connection.js';
-import {
-  kDiscardPending,
-  kPark,
-  kObserver,
-  kSetDiscarding,
-  type ConnectionObserver,
-} from '../connection/internal.js';
+import { kPark, kObserver, kSetDiscarding, type ConnectionObserver } from '../connection/internal.js';
 import { channels, type DestroyReason } from '../diagnostics.js';
-import { WsPoolError, invalidConfig, poolClosedError } from '../errors.js';
+import { invalidConfig, poolClosedError } from '../errors.js';
 import { ResourcePool } from '../pool/resource-pool.js';
 import type { Lender } from '../pool/lender.js';
 import type { AcquireOptions as CoreAcquireOptions } from '../pool/options.js';
@@ -29,13 +23,14 @@ import { connectionExpiry, isExpired, shouldPing } from './policy.js';
 import { PooledConnection, released, type HandleOwner } from './pooled-connection.js';
 import { PoolCounters, type PoolStat, type LeakReport } from './stat.js';
 import { HealthChecker } from './health.js';
-import { pingForAcquire, runHealthPass, type HealthPassHost } from './health-pass.js';
+import { runHealthPass } from './health-pass.js';
+import { acquireChecked, type AcquireHost } from './acquire-checks.js';
 import { Refiller } from './refiller.js';
 import { closePooledConnection, truncateReason } from './close-connection.js';
-import { isCancel, type AcquireOptions } from './acquire-options.js';
+import type { AcquireOptions } from './acquire-options.js';
 import { invalidCallOptions } from '../util/validate.js';
 import type { PoolEntry } from './entry.js';
-import { errorMessage, openPooledConnection } from './open-connection.js';
+import { openPooledConnection } from './open-connection.js';
 import { redactUrl } from '../util/redact.js';
 
 export type { AcquireOptions } from './acquire-options.js';
@@ -80,8 +75,11 @@ export class Pool implements AsyncDisposable {
   #closing: Promise<void> | undefined;
   readonly #dialAbort = new AbortController();
   readonly #refiller: Refiller;
-  /** What the health checks (background pass and acquire ping) need from this pool. */
-  readonly #healthHost: HealthPassHost;
+  /**
+   * What the checks need from this pool: the background health pass, the acquire ping and the
+   * general acquire path (see {@link acquireChecked}). One object, built with the pool.
+   */
+  readonly #checksHost: AcquireHost;
   /** What `stat()` counts besides the core's (see {@link PoolCounters}). */
   readonly #counters = new PoolCounters();
 
@@ -122,12 +120,15 @@ export class Pool implements AsyncDisposable {
     setMaxListeners(0, this.#dialAbort.signal);
     this.#health = new HealthChecker(resolved.healthCheckPeriod, () => this.#healthCheck());
     this.#refiller = new Refiller(resolved.minConns, () => this.#topUpOnce());
-    this.#healthHost = {
+    this.#checksHost = {
       core: this.#core,
       config: resolved,
       counters: this.#counters,
       refiller: this.#refiller,
       destroy: (resource, reason) => this.#destroyResource(resource, reason),
+      isClosed: () => this.#closed,
+      needsPing: (entry, at) => this.#needsPing(entry, at),
+      lend: (resource, waited, empty, stack) => this.#lend(resource, waited, empty, stack),
     };
     // A failed first fill is retried with backoff; createPool() reports it instead.
     this.#ready = this.#refiller.fill().then(noop);
@@ -168,7 +169,7 @@ export class Pool implements AsyncDisposable {
         const at = resource.acquiredAt;
         entry.resource = resource;
         if (this.#isReady(entry, at)) return Promise.resolve(this.#lend(resource, 0, false, stack));
-        return this.#acquireSlow(options, resource, at, false, stack);
+        return acquireChecked(this.#checksHost, options, resource, at, false, stack);
       }
       // Nothing idle: queue (or create) through the lender, which the core calls at hand-over, so
       // the caller's one promise resolves with the handle. A timeout of 0 and trackLeaks (the stack
@@ -177,7 +178,7 @@ export class Pool implements AsyncDisposable {
         return this.#core.acquireThrough(this.#lender, options, this.#coreOptions(options));
       }
     }
-    return this.#acquireSlow(options, null, now(), this.#core.idleCount === 0, stack);
+    return acquireChecked(this.#checksHost, options, null, now(), this.#core.idleCount === 0, stack);
   }
 
   /** The core's options for a pool acquire: the caller's, with the configured default timeout. */
@@ -202,152 +203,7 @@ export class Pool implements AsyncDisposable {
     const at = resource.acquiredAt;
     entry.resource = resource;
     if (!this.#closed && this.#isReady(entry, at)) return this.#lend(resource, waited, true, undefined);
-    return this.#acquireSlow(options, resource, at - waited, true, undefined);
-  }
-
-  /** The general path: wait for the core, then check the connection, retrying with another. */
-  async #acquireSlow(
-    options: AcquireOptions | undefined,
-    first: Resource<PoolEntry> | null,
-    started: number,
-    empty: boolean,
-    stack: string | undefined,
-  ): Promise<PooledConnection> {
-    const signal = options?.signal;
-    const timeout = options?.timeout ?? this.#config.acquireTimeout;
-    const deadline = timeout === Infinity ? Infinity : started + timeout;
-    let rejections = 0;
-    let next = first;
-    // A replacement for a connection that failed its check, created in that connection's slot so
-    // this caller keeps its place in line (see #retire).
-    let replacing: Promise<Resource<PoolEntry>> | null = null;
-    for (;;) {
-      let resource: Resource<PoolEntry>;
-      if (next !== null) {
-        resource = next;
-        next = null;
-      } else {
-        try {
-          if (replacing !== null) {
-            const pending = replacing;
-            replacing = null;
-            resource = await pending;
-          } else if (deadline === Infinity && signal === undefined) {
-            resource = await this.#core.acquire(); // the common case: no options object to allocate
-          } else {
-            const remaining = deadline === Infinity ? Infinity : Math.max(0, deadline - now());
-            resource = await this.#core.acquire(
-              signal ? { signal, timeout: remaining } : { timeout: remaining },
-            );
-          }
-        } catch (error) {
-          if (isCancel(error, signal)) this.#counters.canceledAcquireCount++;
-          throw error;
-        }
-      }
-      const entry = resource.value;
-      const conn = entry.conn;
-      entry.resource = resource;
-      if (!conn.isOpen) {
-        replacing = this.#retire(resource, 'closed', signal, deadline);
-        continue;
-      }
-      const at = resource.acquiredAt;
-      if (isExpired(entry.expiresAt, at)) {
-        this.#counters.maxLifetimeDestroyCount++;
-        replacing = this.#retire(resource, 'lifetime', signal, deadline);
-        continue;
-      }
-      if (this.#needsPing(entry, at)) {
-        // The ping counts against the acquire's timeout, except for timeout 0, which forbids
-        // queueing, not checking (as the core waits untimed for a create that timeout 0 started).
-        const budget = timeout === 0 ? Infinity : deadline - now();
-        const alive = await pingForAcquire(this.#healthHost, resource, signal, budget);
-        if (alive === false) {
-          replacing = this.#retire(resource, 'ping', signal, deadline);
-          continue;
-        }
-        if (alive !== true) {
-          // Out of time or aborted is no verdict on the connection: it goes back as it was.
-          this.#counters.canceledAcquireCount++;
-          resource.releaseUnused();
-          if (alive === 'aborted') throw signal?.reason;
-          throw new WsPoolError(
-            'WSPOOL_ERR_ACQUIRE_TIMEOUT',
-            `No connection could be checked within ${timeout} ms: the idle one tried did not answer its ping in time (see cause). Raise the acquire timeout, or lower pingTimeout so an unresponsive connection is given up sooner.`,
-            { cause: alive.error },
-          );
-        }
-      }
-      if (this.#config.beforeAcquire) {
-        // The hook may talk on the connection (reset session state, check it): it must see the
-        // replies, so idle discarding is off while it runs. What it leaves unread is dropped
-        // below, as for afterConnect: the borrower starts clean.
-        conn[kSetDiscarding](false);
-        let verdict: boolean | void;
-        try {
-          verdict = await this.#config.beforeAcquire(conn);
-        } catch (cause) {
-          this.#destroyResource(resource, 'hook');
-          throw new WsPoolError(
-            'WSPOOL_ERR_ACQUIRE_FAILED',
-            `The beforeAcquire hook threw (${errorMessage(cause)}); the connection was discarded. Fix the hook.`,
-            { cause },
-          );
-        }
-        if (verdict === false) {
-          if (++rejections > this.#config.maxConns) {
-            this.#destroyResource(resource, 'hook');
-            throw new WsPoolError(
-              'WSPOOL_ERR_ACQUIRE_FAILED',
-              `beforeAcquire rejected ${rejections} connections in one acquire (maxConns + 1); check the hook's condition.`,
-            );
-          }
-          replacing = this.#retire(resource, 'hook', signal, deadline);
-          continue;
-        }
-        // The hook may have taken a while. A caller that gave up meanwhile would never release
-        // the handle (a leaked slot), so it gets its rejection and the connection goes back; a
-        // socket that closed meanwhile is not handed out.
-        if (signal?.aborted === true && !this.#closed) {
-          this.#counters.canceledAcquireCount++;
-          this.#counters.discardedMessages += conn[kPark](released); // back to idle, discarding again
-          resource.releaseUnused();
-          throw signal.reason;
-        }
-        if (!conn.isOpen) {
-          replacing = this.#retire(resource, 'closed', signal, deadline);
-          continue;
-        }
-        this.#counters.discardedMessages += conn[kDiscardPending]();
-      }
-      if (this.#closed) {
-        resource.release(); // destroyed by the core, since it is closed
-        throw poolClosedError();
-      }
-      return this.#lend(resource, Math.max(0, at - started), empty, stack);
-    }
-  }
-
-  /**
-   * Drop a connection that failed its check during an acquire. With another idle connection at
-   * hand, destroy it and let the loop take that one (no queue can exist while one is idle).
-   * Otherwise create the replacement in the same slot for this caller: destroying it outright
-   * would hand the slot to the next queued acquire and send this caller to the back of the line.
-   */
-  #retire(
-    resource: Resource<PoolEntry>,
-    reason: DestroyReason,
-    signal: AbortSignal | undefined,
-    deadline: number,
-  ): Promise<Resource<PoolEntry>> | null {
-    resource.value.destroyReason = reason;
-    if (this.#closed || this.#core.idleCount > 0) {
-      resource.destroy();
-      return null;
-    }
-    const remaining = deadline === Infinity ? Infinity : Math.max(0, deadline - now());
-    return resource.replace(signal ? { signal, timeout: remaining } : { timeout: remaining });
+    return acquireChecked(this.#checksHost, options, resource, at - waited, true, undefined);
   }
 
   /** Open, within its lifetime and not due for a ping at `at`: lent as it is, without any await. */
@@ -615,7 +471,7 @@ export class Pool implements AsyncDisposable {
   /** One background pass (see {@link runHealthPass}), then its diagnostics. Never throws. */
   async #healthCheck(): Promise<void> {
     if (this.#closed) return;
-    const { checked, destroyed, created } = await runHealthPass(this.#healthHost);
+    const { checked, destroyed, created } = await runHealthPass(this.#checksHost);
     if (channels.poolHealthCheck.hasSubscribers) {
       channels.poolHealthCheck.publish({ pool: this, checked, destroyed, created });
     }
