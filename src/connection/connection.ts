@@ -176,7 +176,10 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
     return this.#ws.readyState === OPEN && !this.#closeStarted;
   }
 
-  /** Epoch ms of the last send or read. */
+  /**
+   * Epoch ms of the last send or read. Like every wspool timestamp, the wall clock is read once per
+   * event-loop turn, so this is the time of the turn the call ran in.
+   */
   get lastUsedAt(): number {
     return this.#lastUsedAt;
   }
