@@ -14,6 +14,7 @@ import {
   type TlsTestWsServer,
 } from '../helpers/index.js';
 import {
+  atFakeDate,
   ConnectionJar,
   startPeerServer,
   track,
@@ -380,15 +381,7 @@ describe('what reaches the server', () => {
   });
 
   it('reports createdAt and lastUsedAt as epoch ms', async () => {
-    // A fake Date makes the stamp exact (the real clock is read once per event-loop turn).
-    vi.useFakeTimers({ toFake: ['Date'] });
-    let conn: Connection;
-    try {
-      vi.setSystemTime(1_700_000_000_000);
-      conn = jar.add(await connect(server.url));
-    } finally {
-      vi.useRealTimers();
-    }
+    const conn = jar.add(await atFakeDate(1_700_000_000_000, () => connect(server.url)));
     expect(conn.createdAt).toBe(1_700_000_000_000);
     expect(conn.lastUsedAt).toBe(conn.createdAt);
     expect(conn.bufferedAmount).toBe(0);

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import WebSocket from 'ws';
 import { connect, type Connection } from '../../src/index.js';
 import {
+  atFakeDate,
   ConnectionJar,
   connectPeer,
   startPeerServer,
@@ -68,15 +69,8 @@ describe('typed reads', () => {
     const { conn, peer } = await open();
     peer.ws.send('x');
     await buffered(conn, 1);
-    // A fake Date makes the stamp exact (the real clock is read once per event-loop turn).
-    vi.useFakeTimers({ toFake: ['Date'] });
-    try {
-      vi.setSystemTime(conn.createdAt + 5_000);
-      await conn.read();
-      expect(conn.lastUsedAt).toBe(conn.createdAt + 5_000);
-    } finally {
-      vi.useRealTimers();
-    }
+    await atFakeDate(conn.createdAt + 5_000, () => conn.read());
+    expect(conn.lastUsedAt).toBe(conn.createdAt + 5_000);
   });
 });
 

@@ -1,7 +1,8 @@
 // Outbound side of a Connection against a real `ws` server on 127.0.0.1: frame types, argument
 // checks, JSON serialisation failures and send backpressure (sendHighWaterMark).
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  atFakeDate,
   ConnectionJar,
   connectPeer,
   rawSocket,
@@ -84,15 +85,8 @@ describe('send round trips', () => {
     const { conn } = await connectPeer(server);
     jar.add(conn);
     expect(conn.lastUsedAt).toBe(conn.createdAt);
-    // A fake Date makes the stamp exact (the real clock is read once per event-loop turn).
-    vi.useFakeTimers({ toFake: ['Date'] });
-    try {
-      vi.setSystemTime(conn.createdAt + 5_000);
-      await conn.sendMessage('x');
-      expect(conn.lastUsedAt).toBe(conn.createdAt + 5_000);
-    } finally {
-      vi.useRealTimers();
-    }
+    await atFakeDate(conn.createdAt + 5_000, () => conn.sendMessage('x'));
+    expect(conn.lastUsedAt).toBe(conn.createdAt + 5_000);
   });
 });
 

@@ -9,6 +9,7 @@ import { startScriptedServer, type TestWsServer, type WsServerOptions } from '..
 import { realNow, turn, type Outcome } from '../helpers/async.js';
 
 export {
+  atFakeDate,
   rejectionOf,
   track,
   turn,

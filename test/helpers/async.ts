@@ -22,6 +22,21 @@ export function useFakeClock(): void {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
 }
 
+/**
+ * Run `fn` with only `Date` faked and set to `time` (epoch ms), then restore the real one. The
+ * library reads the real wall clock once per event-loop turn, so a stamp it takes is only exact
+ * against a faked `Date`.
+ */
+export async function atFakeDate<T>(time: number, fn: () => Promise<T>): Promise<T> {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  try {
+    vi.setSystemTime(time);
+    return await fn();
+  } finally {
+    vi.useRealTimers();
+  }
+}
+
 /** The observed state of a promise, recorded without leaving a rejection unhandled. */
 export interface Outcome<T> {
   status: 'pending' | 'fulfilled' | 'rejected';
