@@ -40,7 +40,7 @@ export function now(): number {
   return Date.now === realDateNow ? turnNow() : Date.now();
 }
 
-/** Monotonic milliseconds with sub-ms precision (for durations: ping RTT, wait times). */
+/** Monotonic milliseconds with sub-ms precision (for durations: ping RTT, request times and deadlines). */
 export function monotonic(): number {
   return performance.now();
 }
