@@ -10,8 +10,9 @@
  * TCP chunk may still arrive after the pause, so the queue can exceed `limit` by at most one
  * chunk's worth of frames; it never grows without bound.
  */
-import { MAX_TIMER_MS, startTimer, stopTimer, type Timer } from '../clock.js';
+import { monotonic } from '../clock.js';
 import { WsPoolError } from '../errors.js';
+import { DeadlineQueue, DeadlineTicket } from '../util/deadline-queue.js';
 import { Deque } from '../util/deque.js';
 import { LinkedList, type ListNode } from '../util/linked-list.js';
 
@@ -55,7 +56,7 @@ interface Reader extends ListNode {
   kind: ReadKind;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
-  timer: Timer | undefined;
+  deadline: DeadlineTicket<Reader> | undefined;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
 }
@@ -68,6 +69,8 @@ export class Inbox {
   #full = false;
   #discarding = false;
   #closedError: WsPoolError | undefined;
+  /** Read timeouts, all on one timer; made by the first read with a timeout. */
+  #deadlines: DeadlineQueue<DeadlineTicket<Reader>> | undefined;
 
   constructor(limit: number, owner: InboxOwner) {
     this.#limit = limit;
@@ -97,6 +100,7 @@ export class Inbox {
     }
     const reader = this.#readers.shift();
     if (reader) {
+      this.#detach(reader);
       settleReader(reader, message);
       return;
     }
@@ -135,29 +139,23 @@ export class Inbox {
         kind,
         resolve,
         reject,
-        timer: undefined,
+        deadline: undefined,
         signal,
         onAbort: undefined,
       };
       if (timeout !== undefined && timeout !== Infinity) {
-        reader.timer = startTimer(
-          () => {
-            this.#readers.remove(reader);
-            detach(reader);
-            reject(
-              new WsPoolError(
-                'WSPOOL_ERR_READ_TIMEOUT',
-                `No message arrived within ${timeout} ms; nothing was consumed. Read again, or raise the read timeout.`,
-              ),
-            );
-          },
-          Math.min(Math.max(timeout, 0), MAX_TIMER_MS),
+        const start = monotonic();
+        const ms = Math.max(timeout, 0);
+        reader.deadline = new DeadlineTicket(reader, start + ms, ms);
+        (this.#deadlines ??= new DeadlineQueue((entry) => this.#timedOut(entry))).watch(
+          reader.deadline,
+          start,
         );
       }
       if (signal) {
         reader.onAbort = () => {
           this.#readers.remove(reader);
-          detach(reader);
+          this.#detach(reader);
           reject(signal.reason);
         };
         signal.addEventListener('abort', reader.onAbort, { once: true });
@@ -170,12 +168,13 @@ export class Inbox {
   close(error: WsPoolError): void {
     this.#closedError = error;
     this.cancelReaders(error);
+    this.#deadlines?.stop();
   }
 
   /** Reject every waiting reader with `error` (the borrower released its handle); the inbox stays open. */
   cancelReaders(error: WsPoolError): void {
     for (let reader = this.#readers.shift(); reader; reader = this.#readers.shift()) {
-      detach(reader);
+      this.#detach(reader);
       reader.reject(error);
     }
   }
@@ -190,17 +189,33 @@ export class Inbox {
     }
     return count;
   }
-}
 
-function detach(reader: Reader): void {
-  stopTimer(reader.timer);
-  reader.timer = undefined;
-  if (reader.onAbort) reader.signal?.removeEventListener('abort', reader.onAbort);
-  reader.onAbort = undefined;
+  /** A timed read's deadline passed: it rejects and consumes nothing. */
+  #timedOut(entry: DeadlineTicket<Reader>): void {
+    const reader = entry.holder;
+    this.#readers.remove(reader);
+    reader.deadline = undefined; // the queue already let go of it
+    this.#detach(reader);
+    reader.reject(
+      new WsPoolError(
+        'WSPOOL_ERR_READ_TIMEOUT',
+        `No message arrived within ${entry.timeout} ms; nothing was consumed. Read again, or raise the read timeout.`,
+      ),
+    );
+  }
+
+  /** Drop what a waiting reader holds besides its promise: its deadline and its abort listener. */
+  #detach(reader: Reader): void {
+    if (reader.deadline !== undefined) {
+      this.#deadlines?.unwatch(reader.deadline);
+      reader.deadline = undefined;
+    }
+    if (reader.onAbort) reader.signal?.removeEventListener('abort', reader.onAbort);
+    reader.onAbort = undefined;
+  }
 }
 
 function settleReader(reader: Reader, message: Message): void {
-  detach(reader);
   let value: unknown;
   try {
     value = convert(reader.kind, message);

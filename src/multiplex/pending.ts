@@ -1,26 +1,11 @@
 /**
  * The pending-request registry of a multiplexed pool: requests in flight by correlation id (one
- * `Map`, O(1) on every path) and the one deadline mechanism of the pool.
- *
- * Deadlines. There is no timer per request. Every request with a finite timeout sits on a *lane*,
- * a linked list of the requests that share that timeout value. Since a deadline is
- * `start + timeout` and `start` is read from a monotonic clock, each lane is ordered by deadline
- * just by appending: insertion and removal are O(1), and a lane's head is its earliest deadline.
- * One unref'd timer is armed for the earliest head over all lanes:
- *
- *   - a request whose deadline is later than the armed one (the usual case: one timeout value for
- *     all) touches no timer at all;
- *   - a request that settles touches no timer either: the timer is left to fire, finds nothing due
- *     at its head and re-arms for the new earliest head. With one timeout value T, that is at most
- *     one timer callback per T, whatever the request rate;
- *   - only a request due earlier than the armed deadline (a shorter timeout) re-arms at once.
- *
- * Lanes are few (one per distinct timeout in use); an empty lane other than the default one is
- * dropped at once, so per-call timeouts computed from a budget cannot make them pile up.
+ * `Map`, O(1) on every path) and the pool's one deadline mechanism, a {@link DeadlineQueue}: no
+ * timer per request, each request is its own node on its timeout's lane.
  * @module
  */
-import { MAX_TIMER_MS, monotonic, startTimer, stopTimer, type Timer } from '../clock.js';
-import { LinkedList, type ListNode } from '../util/linked-list.js';
+import { DeadlineQueue, type Timed } from '../util/deadline-queue.js';
+import type { LinkedList, ListNode } from '../util/linked-list.js';
 import type { Channel } from './channel.js';
 
 /** Where a request is in its life. */
@@ -44,7 +29,7 @@ export interface PendingOwner {
  * node on its deadline lane and its own abort listener (`handleEvent`): no timer, no listener
  * closure and no list node per request, only this object and its promise.
  */
-export class PendingRequest implements ListNode {
+export class PendingRequest implements Timed {
   /** Correlation id, assigned when sent (0 while queued). */
   id = 0;
   state = RequestState.Queued;
@@ -107,29 +92,23 @@ const MAX_ID = 0x7fffffff;
 /** Requests in flight by id, and the deadlines of every pending request (queued ones included). */
 export class PendingRegistry {
   readonly #byId = new Map<number, PendingRequest>();
-  readonly #lanes = new Map<number, LinkedList<PendingRequest>>();
-  readonly #defaultTimeout: number;
-  readonly #defaultLane = new LinkedList<PendingRequest>();
-  readonly #onExpire: (request: PendingRequest) => void;
-  #timer: Timer | undefined;
-  /** The deadline the timer is armed for; `Infinity` when it is not armed. */
-  #armedAt = Infinity;
-  #stopped = false;
+  readonly #deadlines: DeadlineQueue<PendingRequest>;
   readonly #maxId: number;
   #lastId = 0;
   /** Set once ids wrapped: from then on a new id must be checked against the live ones. */
   #wrapped = false;
 
   /**
-   * @param defaultTimeout the pool's `requestTimeout`; its lane is kept even when empty.
+   * @param defaultTimeout the pool's `requestTimeout`; its deadline lane is kept even when empty.
    * @param onExpire called for each request whose deadline passed, after it left the registry.
    * @param maxId largest id before wrapping to 1 (lowered by tests to reach the wrap).
    */
   constructor(defaultTimeout: number, onExpire: (request: PendingRequest) => void, maxId = MAX_ID) {
-    this.#defaultTimeout = defaultTimeout;
-    this.#onExpire = onExpire;
+    this.#deadlines = new DeadlineQueue<PendingRequest>((request) => {
+      this.#byId.delete(request.id); // a no-op for a queued request (id 0 is never used)
+      onExpire(request);
+    }, defaultTimeout);
     this.#maxId = maxId;
-    if (defaultTimeout !== Infinity) this.#lanes.set(defaultTimeout, this.#defaultLane);
   }
 
   /** Requests in flight (sent, not answered). */
@@ -137,11 +116,9 @@ export class PendingRegistry {
     return this.#byId.size;
   }
 
-  /** Requests on a deadline lane (queued or in flight, with a finite timeout). For leak checks. */
+  /** Requests with a deadline being watched (queued or in flight, with a finite timeout). For leak checks. */
   get watched(): number {
-    let n = 0;
-    for (const lane of this.#lanes.values()) n += lane.length;
-    return n;
+    return this.#deadlines.size;
   }
 
   /** The in-flight requests, for failing those of a closed connection or of a closing pool. */
@@ -151,19 +128,7 @@ export class PendingRegistry {
 
   /** Start the request's deadline (at the call: the timeout counts time spent queued). */
   watch(request: PendingRequest): void {
-    const timeout = request.timeout;
-    if (timeout === Infinity) return;
-    let lane: LinkedList<PendingRequest> | undefined;
-    if (timeout === this.#defaultTimeout) lane = this.#defaultLane;
-    else {
-      lane = this.#lanes.get(timeout);
-      if (lane === undefined) this.#lanes.set(timeout, (lane = new LinkedList<PendingRequest>()));
-    }
-    lane.push(request);
-    if (request.deadline < this.#armedAt && !this.#stopped) {
-      stopTimer(this.#timer);
-      this.#arm(request.deadline, request.start);
-    }
+    if (request.timeout !== Infinity) this.#deadlines.watch(request, request.start);
   }
 
   /** A fresh correlation id, unique among the requests in flight; {@link add} must follow. */
@@ -193,50 +158,11 @@ export class PendingRegistry {
   /** Remove a request from the registry, whatever its state (abort, connection loss, close). */
   forget(request: PendingRequest): void {
     if (request.state === RequestState.InFlight) this.#byId.delete(request.id);
-    this.#unwatch(request);
+    this.#deadlines.unwatch(request);
   }
 
   /** Clear the timer for good (the pool is closing); the caller has settled every request. */
   stop(): void {
-    this.#stopped = true;
-    stopTimer(this.#timer);
-    this.#timer = undefined;
-    this.#armedAt = Infinity;
+    this.#deadlines.stop();
   }
-
-  #unwatch(request: PendingRequest): void {
-    const lane = request.list as LinkedList<PendingRequest> | null;
-    if (lane === null) return;
-    lane.remove(request);
-    if (lane.length === 0 && lane !== this.#defaultLane) this.#lanes.delete(request.timeout);
-  }
-
-  #arm(deadline: number, now: number): void {
-    this.#armedAt = deadline;
-    // Longer than setTimeout allows: fire early, find nothing due, re-arm for the rest.
-    this.#timer = startTimer(this.#fire, Math.min(Math.max(Math.ceil(deadline - now), 1), MAX_TIMER_MS));
-  }
-
-  readonly #fire = (): void => {
-    this.#timer = undefined;
-    this.#armedAt = Infinity;
-    if (this.#stopped) return;
-    const now = monotonic();
-    let next = Infinity;
-    for (const lane of this.#lanes.values()) {
-      let head = lane.peek();
-      while (head !== null && head.deadline <= now) {
-        this.#byId.delete(head.id); // a no-op for a queued request (id 0 is never used)
-        this.#unwatch(head); // drops the lane once empty (deleting while iterating a Map is safe)
-        this.#onExpire(head);
-        head = lane.peek();
-      }
-      if (head !== null && head.deadline < next) next = head.deadline;
-    }
-    // Compared with #armedAt rather than assumed unarmed: whatever onExpire set off may have armed it.
-    if (next < this.#armedAt && !this.#stopped) {
-      stopTimer(this.#timer);
-      this.#arm(next, now);
-    }
-  };
 }

@@ -8,6 +8,7 @@
  */
 import { MAX_TIMER_MS, now, startTimer, stopTimer, type Timer } from '../clock.js';
 import { invalidConfig, poolClosedError } from '../errors.js';
+import { DeadlineQueue, type DeadlineTicket } from '../util/deadline-queue.js';
 import { LinkedList } from '../util/linked-list.js';
 import { IdleStack } from './idle-stack.js';
 import type { Lender } from './lender.js';
@@ -84,6 +85,10 @@ export class ResourcePool<T> {
     timedOut: (waiter) =>
       this.#cancel(waiter, acquireTimeoutError(waiter.timeout, this.#maxSize, this.#lastCreateError)),
   };
+  /** Every acquire timeout of the pool, on one timer. */
+  readonly #deadlines = new DeadlineQueue<DeadlineTicket<Waiter<T>>>((entry) =>
+    this.#waiterHost.timedOut(entry.holder),
+  );
   readonly #onDestroySettled = (): void => {
     this.#pendingDestroys--;
     this.#maybeFinishClose();
@@ -271,6 +276,7 @@ export class ResourcePool<T> {
     });
     for (let w = this.#waiters.shift(); w !== null; w = this.#waiters.shift()) w.reject(poolClosedError());
     for (let w = this.#creators.shift(); w !== null; w = this.#creators.shift()) w.reject(poolClosedError());
+    this.#deadlines.stop(); // nothing is waiting any more, and nothing can start to
     for (const record of this.#idle.toArray()) this.#destroyRecord(record, false);
     // Only acquired resources remain in #live now; without any, there is nothing to force.
     if (timeout !== undefined && timeout !== Infinity && this.#live.size > 0) {
@@ -296,7 +302,7 @@ export class ResourcePool<T> {
       // queueing, not creating, so the create is waited for untimed.
       const waiter = new Waiter<T>(this.#waiterHost, now(), timeout, lender, context);
       this.#creators.push(waiter);
-      waiter.arm(options?.signal, timeout === 0 ? Infinity : timeout);
+      waiter.arm(options?.signal, timeout === 0 ? Infinity : timeout, this.#deadlines);
       this.#startCreate(waiter).catch(ignore);
       return waiter.promise;
     }
@@ -310,7 +316,7 @@ export class ResourcePool<T> {
     }
     const waiter = new Waiter<T>(this.#waiterHost, now(), timeout, lender, context);
     this.#waiters.push(waiter);
-    waiter.arm(options?.signal, timeout);
+    waiter.arm(options?.signal, timeout, this.#deadlines);
     return waiter.promise;
   }
 
@@ -444,7 +450,7 @@ export class ResourcePool<T> {
       waiter.reject(signal.reason);
       this.#counters.canceledAcquireCount++;
     } else {
-      waiter.arm(signal, timeout);
+      waiter.arm(signal, timeout, this.#deadlines);
       this.#startCreate(waiter).catch(ignore);
     }
     this.#dispose(record, false);

@@ -1,12 +1,14 @@
 /**
  * A pending `acquire()`: either queued for a resource somebody will release, or waiting on the
- * create it started itself. The waiter owns its promise, its timer and its abort listener, and
- * drops the last two on every way it can settle, so nothing outlives it.
+ * create it started itself. The waiter owns its promise, its deadline (an entry in its pool's
+ * deadline queue, not a timer of its own) and its abort listener, and drops the last two on every
+ * way it can settle, so nothing outlives it.
  *
  * @module
  */
-import { MAX_TIMER_MS, startTimer, stopTimer, type Timer } from '../clock.js';
+import { monotonic } from '../clock.js';
 import { WsPoolError } from '../errors.js';
+import { DeadlineTicket, type DeadlineQueue } from '../util/deadline-queue.js';
 import type { LinkedList, ListNode } from '../util/linked-list.js';
 import type { Lender } from './lender.js';
 import type { Resource } from './resource.js';
@@ -53,7 +55,8 @@ export class Waiter<T> implements ListNode {
   #settled = false;
   #host: WaiterHost<T>;
   #signal: AbortSignal | undefined;
-  #timer: Timer | undefined;
+  #deadline: DeadlineTicket<Waiter<T>> | undefined;
+  #deadlines: DeadlineQueue<DeadlineTicket<Waiter<T>>> | undefined;
   readonly #lender: Lender<T, unknown, unknown> | undefined;
   readonly #context: unknown;
 
@@ -82,17 +85,25 @@ export class Waiter<T> implements ListNode {
   }
 
   /**
-   * Start listening to `signal` and arm the timer (`Infinity` = none; a finite timeout is clamped
-   * to what `setTimeout` accepts). Called once the waiter is on its list, so a callback that
-   * fires finds it there. The caller has checked that `signal` is not aborted yet.
+   * Start listening to `signal` and put the deadline (`timeout` ms from now; `Infinity` = none) on
+   * the pool's `deadlines`, which reports expiry through {@link WaiterHost.timedOut}. Called once
+   * the waiter is on its list, so a callback that fires finds it there. The caller has checked that
+   * `signal` is not aborted yet.
    */
-  arm(signal: AbortSignal | undefined, timeout: number): void {
+  arm(
+    signal: AbortSignal | undefined,
+    timeout: number,
+    deadlines: DeadlineQueue<DeadlineTicket<Waiter<T>>>,
+  ): void {
     if (signal !== undefined) {
       this.#signal = signal;
       signal.addEventListener('abort', this, { once: true });
     }
     if (timeout !== Infinity) {
-      this.#timer = startTimer(() => this.#host.timedOut(this), Math.min(timeout, MAX_TIMER_MS));
+      const start = monotonic();
+      this.#deadline = new DeadlineTicket(this, start + timeout, timeout);
+      this.#deadlines = deadlines;
+      deadlines.watch(this.#deadline, start);
     }
   }
 
@@ -131,8 +142,10 @@ export class Waiter<T> implements ListNode {
 
   #settle(): void {
     this.#settled = true;
-    stopTimer(this.#timer);
-    this.#timer = undefined;
+    if (this.#deadline !== undefined) {
+      this.#deadlines?.unwatch(this.#deadline);
+      this.#deadline = undefined;
+    }
     if (this.#signal !== undefined) {
       this.#signal.removeEventListener('abort', this);
       this.#signal = undefined;

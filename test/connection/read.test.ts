@@ -195,7 +195,7 @@ describe('read abort', () => {
     expect(await conn.readMessage()).toBe('keep me');
   });
 
-  it('a read satisfied by a message removes its abort listener and timer', async () => {
+  it('a read satisfied by a message removes its abort listener, and its deadline expires nothing', async () => {
     const { conn, peer } = await open();
     useFakeClock();
     const controller = new AbortController();
@@ -204,10 +204,39 @@ describe('read abort', () => {
     peer.ws.send('x');
     expect(await reading).toBe('x');
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    // The connection's one deadline timer is not cleared per read (that would be a timer per
+    // message): it fires at the old deadline, finds nothing due and does not re-arm.
+    expect(vi.getTimerCount()).toBe(1);
+    const next = track(conn.read());
+    await vi.advanceTimersByTimeAsync(60_000);
     expect(vi.getTimerCount()).toBe(0);
+    expect(next.status).toBe('pending');
     controller.abort(); // too late to matter
     peer.ws.send('y');
-    expect(await conn.read()).toBe('y');
+    await until(() => next.status === 'fulfilled', 'the next read');
+    expect(next.value).toBe('y');
+  });
+
+  it('many timed reads share one timer, and each still times out on its own deadline', async () => {
+    const { conn, peer } = await open();
+    useFakeClock();
+    for (let i = 0; i < 50; i++) {
+      const reading = conn.readMessage({ timeout: 1_000 });
+      peer.ws.send(`m${i}`);
+      expect(await reading).toBe(`m${i}`);
+      await vi.advanceTimersByTimeAsync(10);
+    }
+    expect(vi.getTimerCount()).toBe(1);
+    const long = track(conn.read({ timeout: 500 }));
+    await vi.advanceTimersByTimeAsync(499);
+    expect(long.status).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(long.status).toBe('rejected');
+    expect(long.error).toMatchObject({ code: 'WSPOOL_ERR_READ_TIMEOUT' });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(vi.getTimerCount()).toBe(0);
+    peer.ws.send('kept');
+    expect(await conn.read()).toBe('kept'); // the timed-out read consumed nothing
   });
 });
 

@@ -153,19 +153,43 @@ describe('acquire: abort', () => {
     await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
   });
 
-  it('removes its abort listener and timer once settled', async () => {
+  it('removes its abort listener and deadline once settled', async () => {
     const { pool } = makePool({ maxSize: 1 });
     const ac = new AbortController();
     const spy = vi.spyOn(ac.signal, 'removeEventListener');
     const held = await pool.acquire({ signal: ac.signal, timeout: 1000 });
     expect(spy).toHaveBeenCalledTimes(1);
+    // The pool's deadline timer is left armed (clearing it per acquire would be a timer per
+    // acquire); it fires at the old deadline, finds nothing due and stops.
+    expect(vi.getTimerCount()).toBe(1);
+    await vi.advanceTimersByTimeAsync(1000);
     expect(vi.getTimerCount()).toBe(0);
     held.release();
     const queued = pool.acquire({ signal: ac.signal, timeout: 1000 });
-    expect(vi.getTimerCount()).toBe(0); // served from idle: no timer armed at all
+    expect(vi.getTimerCount()).toBe(0); // served from idle: no deadline at all
     (await queued).release();
     ac.abort(); // must not reach a settled waiter
     expect(pool.stat().canceledAcquireCount).toBe(0);
+    expect(held.state).toBe('idle'); // and the expired deadline did nothing to the resource
+  });
+
+  it('queued acquires share one timer, and each times out on its own deadline', async () => {
+    const { pool } = makePool({ maxSize: 1 });
+    const held = await pool.acquire();
+    const waits = [300, 100, 200, 100].map((timeout) => track(pool.acquire({ timeout })));
+    expect(vi.getTimerCount()).toBe(1);
+    await vi.advanceTimersByTimeAsync(99);
+    expect(waits.map((w) => w.status)).toEqual(['pending', 'pending', 'pending', 'pending']);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(waits.map((w) => w.status)).toEqual(['pending', 'rejected', 'pending', 'rejected']);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(waits.map((w) => w.status)).toEqual(['pending', 'rejected', 'rejected', 'rejected']);
+    held.release(); // served to the oldest acquire still waiting
+    await vi.advanceTimersByTimeAsync(0);
+    expect(waits[0]?.status).toBe('fulfilled');
+    expect(pool.stat().canceledAcquireCount).toBe(3);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(vi.getTimerCount()).toBe(0);
   });
 });
 

@@ -271,8 +271,9 @@ class Harness {
     expect(sortById(this.destroyed)).toEqual(sortById(model.destroyed));
     expect(pool.lastCreateError).toBe(model.lastCreateError);
     expect(pool.closed).toBe(model.closed);
-    // Exactly the timers that must exist: one per pending timed acquire, plus close's force timer.
-    const timers = model.acquires.filter((a) => a.status === 'pending' && a.deadline !== undefined).length;
+    // Exactly the timers that must exist: the pool's one acquire-deadline timer while it is armed
+    // (never one per acquire), plus close's force timer.
+    const timers = model.deadlineTimerAt === undefined ? 0 : 1;
     expect(vi.getTimerCount()).toBe(timers + (model.forceDeadline === undefined ? 0 : 1));
     if (this.closeOutcome)
       expect(this.closeOutcome.status).toBe(model.closeResolved ? 'fulfilled' : 'pending');

@@ -51,6 +51,12 @@ export class Model {
   closed = false;
   closeResolved = false;
   forceDeadline: number | undefined;
+  /**
+   * When the pool's one acquire-deadline timer fires, if armed. It is armed for a new deadline
+   * earlier than it (or when unarmed), is not cleared when the acquire it was armed for settles,
+   * and on firing re-arms for the earliest deadline still pending; close() clears it.
+   */
+  deadlineTimerAt: number | undefined;
   readonly idle: MResource[] = []; // bottom → top
   readonly held: MResource[] = [];
   readonly creates: MCreate[] = [];
@@ -105,7 +111,7 @@ export class Model {
     }
     if (this.queue.length === 0 && this.total < this.maxSize) {
       this.creates.push({ owner: a, fill: null });
-      if (t !== Infinity && t > 0) a.deadline = this.now + t;
+      if (t !== Infinity && t > 0) this.#watch(a, this.now + t);
       return;
     }
     if (t === 0) {
@@ -117,7 +123,7 @@ export class Model {
       return this.#reject(a, { kind: 'code', code: 'WSPOOL_ERR_POOL_EXHAUSTED' });
     }
     this.queue.push(a);
-    if (t !== Infinity) a.deadline = this.now + t;
+    if (t !== Infinity) this.#watch(a, this.now + t);
   }
 
   release(res: MResource, touch: boolean): void {
@@ -223,6 +229,7 @@ export class Model {
       c.owner = null;
     }
     for (const r of [...this.idle]) this.destroy(r, false);
+    this.deadlineTimerAt = undefined;
     if (timeout !== undefined && timeout !== Infinity && this.held.length > 0)
       this.forceDeadline = this.now + timeout;
     this.#checkClose();
@@ -230,13 +237,20 @@ export class Model {
 
   advance(ms: number): void {
     const target = this.now + ms;
-    const due = this.acquires
-      .filter((a) => a.status === 'pending' && a.deadline !== undefined && a.deadline <= target)
-      .sort((x, y) => (x.deadline ?? 0) - (y.deadline ?? 0) || x.id - y.id);
-    for (const a of due) {
-      this.now = a.deadline ?? this.now;
-      if (this.lastCreateError !== undefined) coverage.timeoutWithCause++;
-      this.cancel(a, this.#timeoutError());
+    while (this.deadlineTimerAt !== undefined && this.deadlineTimerAt <= target) {
+      const at = this.deadlineTimerAt;
+      this.now = at;
+      const pending = () => this.acquires.filter((a) => a.status === 'pending' && a.deadline !== undefined);
+      // Due ones in deadline order; the pool's order among equal deadlines carries no meaning.
+      const due = pending()
+        .filter((a) => (a.deadline ?? Infinity) <= at)
+        .sort((x, y) => (x.deadline ?? 0) - (y.deadline ?? 0) || x.id - y.id);
+      for (const a of due) {
+        if (this.lastCreateError !== undefined) coverage.timeoutWithCause++;
+        this.cancel(a, this.#timeoutError());
+      }
+      const next = Math.min(...pending().map((a) => a.deadline ?? Infinity));
+      this.deadlineTimerAt = next === Infinity ? undefined : next;
     }
     if (this.forceDeadline !== undefined && this.forceDeadline <= target) {
       this.now = this.forceDeadline;
@@ -244,6 +258,12 @@ export class Model {
       for (const r of [...this.held]) this.destroy(r, true);
     }
     this.now = target;
+  }
+
+  #watch(a: MAcquire, deadline: number): void {
+    a.deadline = deadline;
+    if (this.deadlineTimerAt === undefined || deadline < this.deadlineTimerAt)
+      this.deadlineTimerAt = deadline;
   }
 
   #timeoutError(): Expected {
