@@ -17,6 +17,12 @@ export function formatRatio(value: number | null): string {
   return value === null || !Number.isFinite(value) ? '—' : `${value.toFixed(2)}×`;
 }
 
+/** `0.91–0.98×`: the range of per-round ratios. */
+export function formatRatioRange(min: number | null, max: number | null): string {
+  if (min === null || max === null || !Number.isFinite(min) || !Number.isFinite(max)) return '—';
+  return `${min.toFixed(2)}–${max.toFixed(2)}×`;
+}
+
 /** Half the min–max range of the rounds, relative to the median: `±1.8%`. */
 export function formatSpread(entry: { median: number; min: number; max: number }): string {
   if (entry.median <= 0 || !Number.isFinite(entry.median)) return '—';

@@ -7,7 +7,7 @@
  * @module
  */
 import type { GoalResult, ScaleResults, ThroughputResult } from './results.js';
-import { ratio } from './stats.js';
+import { pairedRatio } from './stats.js';
 
 interface ThroughputGoal {
   readonly kind: 'throughput';
@@ -79,7 +79,7 @@ export function evaluateGoals(
       if (scenario === undefined) continue;
       const subject = scenario.entries.find((entry) => entry.contender === goal.subject);
       const versus = scenario.entries.find((entry) => entry.contender === goal.versus);
-      const value = ratio(subject?.median, versus?.median);
+      const value = pairedRatio(subject?.rounds, versus?.rounds)?.median ?? null;
       results.push({
         suite: scenario.suite,
         scenario: scenario.id,

@@ -1,7 +1,8 @@
 /**
  * Renders `bench/results/latest.md` from the results: the machine line first, then the goals,
- * then one table per suite. Every ratio is "this contender's median ÷ the baseline's median";
- * above 1 is faster (throughput) — except memory and scale growth, where lower is better.
+ * then one table per suite. A throughput ratio is the median over rounds of "this contender's round
+ * ÷ the baseline's same round", with the range of those per-round ratios beside it; above 1 is
+ * faster — except memory and scale growth, where lower is better.
  *
  * @module
  */
@@ -13,6 +14,7 @@ import {
   formatNanos,
   formatRate,
   formatRatio,
+  formatRatioRange,
   formatSpread,
 } from './format.js';
 import { machineLine } from './machine.js';
@@ -57,12 +59,13 @@ function throughputTable(results: readonly ThroughputResult[]): string {
     `${results[0]?.unit ?? 'ops/s'} (median)`,
     'spread',
     `× ${results[0]?.baselineName ?? 'baseline'}`,
+    'per-round range',
     ...(latency ? ['p50 µs', 'p99 µs', 'client CPU µs/op'] : []),
   ];
   const rows: string[][] = [];
   for (const result of results) {
     if (result.entries.length === 0) {
-      rows.push([...(withScenario ? [result.title] : []), '(no contender ran)', '', '', '']);
+      rows.push([...(withScenario ? [result.title] : []), '(no contender ran)', '', '', '', '']);
       continue;
     }
     for (const entry of result.entries) {
@@ -72,6 +75,7 @@ function throughputTable(results: readonly ThroughputResult[]): string {
         formatRate(entry.median),
         formatSpread(entry),
         formatRatio(entry.ratio),
+        formatRatioRange(entry.ratioMin, entry.ratioMax),
         ...(latency
           ? [formatMicros(entry.p50Micros), formatMicros(entry.p99Micros), formatMicros(entry.cpuMicrosPerOp)]
           : []),
@@ -202,7 +206,8 @@ export function renderMarkdown(results: BenchResults): string {
       `(warm-up ${config.warmupSeconds.toFixed(2)} s), median of rounds, contenders alternating each round; ` +
       `scale tests ${config.scaleRounds} round(s). Took ${Math.round(results.durationSeconds)} s.`,
     '',
-    'Ratios are a contender’s median ÷ the baseline’s median (throughput: higher is better). ' +
+    'A throughput ratio is the median over rounds of a contender’s round ÷ the baseline’s round of the same ' +
+      'number (throughput: higher is better); the per-round range is beside it. ' +
       'Client and server run in separate processes, one core each.',
     skipped,
     '![Throughput ratios](ratios.svg)',

@@ -25,8 +25,14 @@ export interface ThroughputEntry {
   readonly max: number;
   /** Operations per second of each measured round, in run order. */
   readonly rounds: readonly number[];
-  /** `median / baseline median`, or `null` when the baseline did not run. */
+  /**
+   * Median over rounds of `this round / the baseline's same round` (see `pairedRatio`), or `null`
+   * when the baseline did not run.
+   */
   readonly ratio: number | null;
+  /** Lowest and highest per-round ratio; `null` with `ratio`. */
+  readonly ratioMin: number | null;
+  readonly ratioMax: number | null;
   /** Client CPU (user + system) per operation, median over rounds, µs; latency scenarios only. */
   readonly cpuMicrosPerOp: number | null;
   /** Latency over all measured rounds, µs; latency scenarios only. */

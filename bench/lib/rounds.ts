@@ -4,8 +4,9 @@
  * Every contender of a scenario runs in a process of its own (`isolated.ts`), set up and warmed
  * up once, then measured in rounds that alternate contenders (A, B, C, A, B, C, …) so that drift
  * on the machine (frequency, a noisy neighbour) lands on all of them alike; one process runs load
- * at a time. The reported number is the median of the rounds; each process runs a full GC before
- * every round. A contender that fails to set up or fails mid-run is dropped from the scenario and
+ * at a time. The reported rate is the median of the rounds; a ratio is the median of per-round
+ * ratios (round i against the baseline's round i, see `pairedRatio`). Each process runs a full GC
+ * before every round. A contender that fails to set up or fails mid-run is dropped from the scenario and
  * reported as skipped; the others carry on.
  *
  * @module
@@ -13,10 +14,10 @@
 import type { Workload } from './closed-loop.js';
 import type { BenchConfig, SuiteId } from './config.js';
 import type { Contender, LoadedContender } from './contender.js';
-import { formatRate, formatRatio, formatSpread } from './format.js';
+import { formatRate, formatRatio, formatRatioRange, formatSpread } from './format.js';
 import { IsolatedWorkload, type Latency } from './isolated.js';
 import type { Skip, ThroughputEntry, ThroughputResult } from './results.js';
-import { median, ratio, reasonOf } from './stats.js';
+import { median, pairedRatio, reasonOf } from './stats.js';
 
 export interface ThroughputScenario {
   readonly suite: SuiteId;
@@ -123,9 +124,9 @@ export async function runThroughput(
 
   const measured = participants.filter((participant) => !participant.failed);
   const baseline = measured.find((participant) => participant.loaded.id === scenario.baseline);
-  const baselineMedian = baseline === undefined ? undefined : median(baseline.opsPerSecond);
   const entries: ThroughputEntry[] = measured.map((participant) => {
     const rate = median(participant.opsPerSecond);
+    const versus = pairedRatio(participant.opsPerSecond, baseline?.opsPerSecond);
     return {
       contender: participant.loaded.id,
       name: participant.loaded.contender.name,
@@ -133,7 +134,9 @@ export async function runThroughput(
       min: Math.min(...participant.opsPerSecond),
       max: Math.max(...participant.opsPerSecond),
       rounds: participant.opsPerSecond,
-      ratio: ratio(rate, baselineMedian),
+      ratio: versus?.median ?? null,
+      ratioMin: versus?.min ?? null,
+      ratioMax: versus?.max ?? null,
       cpuMicrosPerOp: scenario.latency ? median(participant.cpuPerOp) : null,
       p50Micros: participant.latency?.p50Micros ?? null,
       p99Micros: participant.latency?.p99Micros ?? null,
@@ -143,7 +146,10 @@ export async function runThroughput(
   const baselineName =
     contenders.find((loaded) => loaded.id === scenario.baseline)?.contender.name ?? scenario.baseline;
   for (const entry of entries) {
-    const versus = entry.ratio === null ? '' : `  ${formatRatio(entry.ratio)} ${baselineName}`;
+    const versus =
+      entry.ratio === null
+        ? ''
+        : `  ${formatRatio(entry.ratio)} ${baselineName} (rounds ${formatRatioRange(entry.ratioMin, entry.ratioMax)})`;
     console.log(
       `  ${entry.name.padEnd(22)} ${formatRate(entry.median).padStart(9)} ${scenario.unit}  ${formatSpread(entry)}${versus}`,
     );
