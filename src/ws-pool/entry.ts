@@ -2,6 +2,8 @@
  * The exclusive pool's record of one pooled socket: the value its `ResourcePool` slots hold.
  */
 import type { Connection } from '../connection/connection.js';
+import type { ResolvedPoolConfig } from './config.js';
+import { connectionExpiry } from './policy.js';
 import type { DestroyReason } from '../diagnostics.js';
 import type { Resource } from '../pool/resource.js';
 import type { PooledConnection } from './pooled-connection.js';
@@ -26,4 +28,31 @@ export interface PoolEntry {
   /** Where it was acquired (trackLeaks), and when. */
   acquiredStack: string | undefined;
   acquiredAt: number;
+}
+
+/** Destroy a pooled entry's resource, recording `reason` for diagnostics. */
+export function destroyEntry(resource: Resource<PoolEntry>, reason: DestroyReason): void {
+  resource.value.destroyReason = reason;
+  resource.destroy();
+}
+
+/** The entry of a connection just opened for the pool; its lifetime (with jitter) is fixed here. */
+export function newPoolEntry(conn: Connection, config: ResolvedPoolConfig): PoolEntry {
+  return {
+    conn,
+    expiresAt: connectionExpiry(
+      conn.createdAt,
+      config.maxConnLifetime,
+      config.maxConnLifetimeJitter,
+      Math.random(),
+    ),
+    fresh: true,
+    lastPingAt: 0,
+    resource: null,
+    handle: null,
+    destroyReason: 'closed',
+    closeReason: '',
+    acquiredStack: undefined,
+    acquiredAt: 0,
+  };
 }

@@ -19,7 +19,7 @@ export interface HealthPassHost {
   readonly config: ResolvedPoolConfig;
   readonly counters: PoolCounters;
   readonly refiller: Refiller;
-  /** Destroy with a reason for diagnostics (the pool's `#destroyResource`). */
+  /** Destroy with a reason for diagnostics (`destroyEntry` in entry.ts). */
   destroy(resource: Resource<PoolEntry>, reason: DestroyReason): void;
 }
 

@@ -11,17 +11,17 @@
 import { setMaxListeners } from 'node:events';
 import { now } from '../clock.js';
 import type { Connection } from '../connection/connection.js';
-import { kPark, kObserver, kSetDiscarding, type ConnectionObserver } from '../connection/internal.js';
-import { channels, type DestroyReason } from '../diagnostics.js';
+import { kObserver, kSetDiscarding, type ConnectionObserver } from '../connection/internal.js';
+import { channels } from '../diagnostics.js';
 import { invalidConfig, poolClosedError } from '../errors.js';
 import { ResourcePool } from '../pool/resource-pool.js';
 import type { Lender } from '../pool/lender.js';
 import type { AcquireOptions as CoreAcquireOptions } from '../pool/options.js';
 import type { Resource } from '../pool/resource.js';
 import { resolvePoolConfig, type PoolConfig, type ResolvedPoolConfig } from './config.js';
-import { connectionExpiry, isExpired, shouldPing } from './policy.js';
-import { PooledConnection, released, type HandleOwner } from './pooled-connection.js';
-import { PoolCounters, type PoolStat, type LeakReport } from './stat.js';
+import { isExpired, shouldPing } from './policy.js';
+import { PooledConnection, type HandleOwner } from './pooled-connection.js';
+import { leakReports, poolStat, PoolCounters, type PoolStat, type LeakReport } from './stat.js';
 import { HealthChecker } from './health.js';
 import { runHealthPass } from './health-pass.js';
 import { acquireChecked, type AcquireHost } from './acquire-checks.js';
@@ -29,7 +29,8 @@ import { Refiller } from './refiller.js';
 import { closePooledConnection, truncateReason } from './close-connection.js';
 import type { AcquireOptions } from './acquire-options.js';
 import { invalidCallOptions } from '../util/validate.js';
-import type { PoolEntry } from './entry.js';
+import { destroyEntry, newPoolEntry, type PoolEntry } from './entry.js';
+import { HandleReturns } from './handle-returns.js';
 import { openPooledConnection } from './open-connection.js';
 import { redactUrl } from '../util/redact.js';
 
@@ -97,10 +98,7 @@ export class Pool implements AsyncDisposable {
       create: () => this.#dial(),
       destroy: (entry, forced) => this.#disposeEntry(entry, forced),
     });
-    this.#handleOwner = {
-      release: (handle, entry) => this.#releaseHandle(handle, entry),
-      destroy: (handle, entry, reason) => this.#destroyHandle(handle, entry, reason),
-    };
+    this.#handleOwner = new HandleReturns(this, resolved, this.#counters, this.#borrowed);
     this.#lender = {
       lend: (resource, waited, options) => this.#lendHandedOver(resource, waited, options),
       canceled: () => {
@@ -125,7 +123,7 @@ export class Pool implements AsyncDisposable {
       config: resolved,
       counters: this.#counters,
       refiller: this.#refiller,
-      destroy: (resource, reason) => this.#destroyResource(resource, reason),
+      destroy: destroyEntry,
       isClosed: () => this.#closed,
       needsPing: (entry, at) => this.#needsPing(entry, at),
       lend: (resource, waited, empty, stack) => this.#lend(resource, waited, empty, stack),
@@ -264,26 +262,7 @@ export class Pool implements AsyncDisposable {
 
   /** A frozen snapshot of gauges and counters. Cheap and synchronous. */
   stat(): PoolStat {
-    const core = this.#core.stat();
-    return Object.freeze({
-      totalConns: core.totalResources,
-      idleConns: core.idleResources,
-      acquiredConns: core.acquiredResources,
-      constructingConns: core.constructingResources,
-      pendingAcquires: core.pendingAcquires,
-      maxConns: core.maxSize,
-      acquireCount: this.#counters.acquireCount,
-      acquireDuration: this.#counters.acquireDuration,
-      emptyAcquireCount: this.#counters.emptyAcquireCount,
-      emptyAcquireWaitTime: this.#counters.emptyAcquireWaitTime,
-      canceledAcquireCount: this.#counters.canceledAcquireCount,
-      newConnsCount: core.createdCount,
-      failedConnectCount: core.failedCreateCount,
-      maxLifetimeDestroyCount: this.#counters.maxLifetimeDestroyCount,
-      maxIdleDestroyCount: this.#counters.maxIdleDestroyCount,
-      healthCheckDestroyCount: this.#counters.healthCheckDestroyCount,
-      discardedMessages: this.#counters.discardedMessages,
-    });
+    return poolStat(this.#core.stat(), this.#counters);
   }
 
   /**
@@ -293,15 +272,7 @@ export class Pool implements AsyncDisposable {
    * the list is empty.
    */
   leaks(olderThan = 0): LeakReport[] {
-    const out: LeakReport[] = [];
-    const t = now();
-    for (const entry of this.#borrowed) {
-      const heldMs = t - entry.acquiredAt;
-      if (heldMs >= olderThan) {
-        out.push(Object.freeze({ heldMs, url: entry.conn.url, acquiredAt: entry.acquiredStack }));
-      }
-    }
-    return out.sort((a, b) => b.heldMs - a.heldMs);
+    return leakReports(this.#borrowed, olderThan);
   }
 
   /**
@@ -347,24 +318,7 @@ export class Pool implements AsyncDisposable {
     this.#counters.discardedMessages += discarded;
     conn[kSetDiscarding](true);
     conn[kObserver](this.#observer);
-    const entry: PoolEntry = {
-      conn,
-      expiresAt: connectionExpiry(
-        conn.createdAt,
-        config.maxConnLifetime,
-        config.maxConnLifetimeJitter,
-        Math.random(),
-      ),
-      fresh: true,
-      lastPingAt: 0,
-      resource: null,
-      handle: null,
-      destroyReason: 'closed',
-      closeReason: '',
-      acquiredStack: undefined,
-      acquiredAt: 0,
-    };
-    return entry;
+    return newPoolEntry(conn, config);
   }
 
   async #disposeEntry(entry: PoolEntry, forced: boolean): Promise<void> {
@@ -380,81 +334,6 @@ export class Pool implements AsyncDisposable {
     await closePooledConnection(conn, this.#config, forced, truncateReason(entry.closeReason));
   }
 
-  // ---- handles ---------------------------------------------------------------------------------
-
-  #releaseHandle(handle: PooledConnection, entry: PoolEntry): void {
-    const resource = entry.resource;
-    if (!resource || entry.handle !== handle) return;
-    const conn = entry.conn;
-    entry.handle = null;
-    if (this.#config.trackLeaks) this.#borrowed.delete(entry);
-    this.#counters.discardedMessages += conn[kPark](released);
-    const t = now(); // one clock read serves hold time, lifetime and lastUsedAt
-    if (channels.poolRelease.hasSubscribers) {
-      channels.poolRelease.publish({ pool: this, holdMs: t - entry.acquiredAt });
-    }
-    if (!conn.isOpen) {
-      this.#destroyResource(resource, 'closed');
-      return;
-    }
-    if (isExpired(entry.expiresAt, t)) {
-      this.#counters.maxLifetimeDestroyCount++;
-      this.#destroyResource(resource, 'lifetime');
-      return;
-    }
-    const hook = this.#config.afterRelease;
-    if (!hook) {
-      resource.release(t);
-      return;
-    }
-    // The hook may talk on the connection (unsubscribe, reset state) and must see the replies:
-    // discarding stays off while it runs, and #finishRelease parks the connection again.
-    conn[kSetDiscarding](false);
-    let verdict: boolean | void | Promise<boolean | void>;
-    try {
-      verdict = hook(conn);
-    } catch {
-      this.#destroyResource(resource, 'hook');
-      return;
-    }
-    if (isThenable(verdict)) {
-      verdict.then(
-        (ok) => this.#finishRelease(resource, ok),
-        () => this.#destroyResource(resource, 'hook'),
-      );
-    } else {
-      this.#finishRelease(resource, verdict);
-    }
-  }
-
-  #finishRelease(resource: Resource<PoolEntry>, verdict: boolean | void): void {
-    const conn = resource.value.conn;
-    // What the hook left unread is stale for the next borrower; from here on it is idle.
-    this.#counters.discardedMessages += conn[kPark](released);
-    if (verdict === false) {
-      this.#destroyResource(resource, 'hook');
-    } else if (!conn.isOpen) {
-      this.#destroyResource(resource, 'closed'); // it closed while the hook ran
-    } else {
-      resource.release();
-    }
-  }
-
-  #destroyHandle(handle: PooledConnection, entry: PoolEntry, reason: string | Error | undefined): void {
-    const resource = entry.resource;
-    if (!resource || entry.handle !== handle) return;
-    entry.handle = null;
-    if (this.#config.trackLeaks) this.#borrowed.delete(entry);
-    this.#counters.discardedMessages += entry.conn[kPark](released);
-    entry.closeReason = typeof reason === 'string' ? reason : (reason?.message ?? '');
-    this.#destroyResource(resource, 'released');
-  }
-
-  #destroyResource(resource: Resource<PoolEntry>, reason: DestroyReason): void {
-    resource.value.destroyReason = reason;
-    resource.destroy();
-  }
-
   // ---- health ----------------------------------------------------------------------------------
 
   #connectionClosed(conn: Connection): void {
@@ -462,7 +341,7 @@ export class Pool implements AsyncDisposable {
     // frees the slot). An idle one leaves the pool at once.
     for (const resource of this.#core.idleResources) {
       if (resource.value.conn === conn) {
-        this.#destroyResource(resource, 'closed');
+        destroyEntry(resource, 'closed');
         return;
       }
     }
@@ -506,10 +385,6 @@ export async function createPool(config: PoolConfig): Promise<Pool> {
     throw error;
   }
   return pool;
-}
-
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }
 
 function captureStack(): string {

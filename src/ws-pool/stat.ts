@@ -1,3 +1,7 @@
+import { now } from '../clock.js';
+import type { ResourcePoolStat } from '../pool/stat.js';
+import type { PoolEntry } from './entry.js';
+
 /**
  * A frozen snapshot returned by `Pool.stat()`. Gauges describe the pool now; counters only grow.
  * Always `totalConns === idleConns + acquiredConns + constructingConns <= maxConns`; sockets already
@@ -64,4 +68,40 @@ export class PoolCounters {
   maxIdleDestroyCount = 0;
   healthCheckDestroyCount = 0;
   discardedMessages = 0;
+}
+
+/** The {@link PoolStat} snapshot: the core's gauges and counts with the pool's own counters. */
+export function poolStat(core: ResourcePoolStat, counters: PoolCounters): PoolStat {
+  return Object.freeze({
+    totalConns: core.totalResources,
+    idleConns: core.idleResources,
+    acquiredConns: core.acquiredResources,
+    constructingConns: core.constructingResources,
+    pendingAcquires: core.pendingAcquires,
+    maxConns: core.maxSize,
+    acquireCount: counters.acquireCount,
+    acquireDuration: counters.acquireDuration,
+    emptyAcquireCount: counters.emptyAcquireCount,
+    emptyAcquireWaitTime: counters.emptyAcquireWaitTime,
+    canceledAcquireCount: counters.canceledAcquireCount,
+    newConnsCount: core.createdCount,
+    failedConnectCount: core.failedCreateCount,
+    maxLifetimeDestroyCount: counters.maxLifetimeDestroyCount,
+    maxIdleDestroyCount: counters.maxIdleDestroyCount,
+    healthCheckDestroyCount: counters.healthCheckDestroyCount,
+    discardedMessages: counters.discardedMessages,
+  });
+}
+
+/** The `borrowed` entries held at least `olderThan` ms, longest first (see `Pool.leaks`). */
+export function leakReports(borrowed: Iterable<PoolEntry>, olderThan: number): LeakReport[] {
+  const out: LeakReport[] = [];
+  const t = now();
+  for (const entry of borrowed) {
+    const heldMs = t - entry.acquiredAt;
+    if (heldMs >= olderThan) {
+      out.push(Object.freeze({ heldMs, url: entry.conn.url, acquiredAt: entry.acquiredStack }));
+    }
+  }
+  return out.sort((a, b) => b.heldMs - a.heldMs);
 }
