@@ -2,7 +2,7 @@
 // reads, FIFO readers, errors that keep the consumed message, timeouts and aborts that consume
 // nothing, iteration, reads after the peer closed, and the bounded inbox under a flood.
 import { getEventListeners } from 'node:events';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { connect, type Connection } from '../../src/index.js';
 import {
@@ -15,20 +15,11 @@ import {
   until,
   useFakeClock,
   wsErrorOf,
-  type PeerServer,
+  useSuiteServer,
 } from './support.js';
 
-let server: PeerServer;
 const jar = new ConnectionJar();
-
-beforeAll(async () => {
-  server = await startPeerServer();
-});
-afterEach(async () => {
-  vi.useRealTimers();
-  await jar.closeAll();
-});
-afterAll(() => server.close());
+const server = useSuiteServer(() => startPeerServer(), jar);
 
 async function open(options: Parameters<typeof connectPeer>[1] = {}) {
   const pair = await connectPeer(server, options);

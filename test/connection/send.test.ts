@@ -1,6 +1,6 @@
 // Outbound side of a Connection against a real `ws` server on 127.0.0.1: frame types, argument
 // checks, JSON serialisation failures and send backpressure (sendHighWaterMark).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   atFakeDate,
   ConnectionJar,
@@ -12,23 +12,21 @@ import {
   until,
   within,
   wsErrorOf,
-  type PeerServer,
+  useSuiteServer,
 } from './support.js';
 
-let server: PeerServer;
 const jar = new ConnectionJar();
-
-beforeAll(async () => {
-  // Echoes each message with its frame type, and records it.
-  server = await startPeerServer({
-    onPeer: (peer) =>
-      peer.ws.on('message', (data, isBinary) => {
-        if (peer.ws.readyState === peer.ws.OPEN) peer.ws.send(data, { binary: isBinary });
-      }),
-  });
-});
-afterEach(() => jar.closeAll());
-afterAll(() => server.close());
+// Echoes each message with its frame type, and records it.
+const server = useSuiteServer(
+  () =>
+    startPeerServer({
+      onPeer: (peer) =>
+        peer.ws.on('message', (data, isBinary) => {
+          if (peer.ws.readyState === peer.ws.OPEN) peer.ws.send(data, { binary: isBinary });
+        }),
+    }),
+  jar,
+);
 
 describe('send round trips', () => {
   it('sends strings as text frames and bytes as binary frames, and reads them back with their type', async () => {

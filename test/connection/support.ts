@@ -20,6 +20,7 @@ export {
   wsErrorOf,
   type Outcome,
 } from '../helpers/async.js';
+export { useSuiteServer } from '../helpers/suite.js';
 
 /** The raw TCP socket under a server-side `ws` WebSocket (to pause reading: a peer that stops reading). */
 export function rawSocket(ws: WebSocket): net.Socket {

@@ -4,6 +4,7 @@ export * from './clients.js';
 export * from './leaks.js';
 export * from './servers.js';
 export * from './tcp-proxy.js';
+export * from './suite.js';
 
 export interface Deferred<T> {
   readonly promise: Promise<T>;

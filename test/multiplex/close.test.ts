@@ -1,10 +1,10 @@
 // MultiplexPool.close(): idempotent; requests in flight and queued reject WSPOOL_ERR_POOL_CLOSED as
 // soon as it is called, and new ones too; resolves once every socket is closed, a dial under way
 // included, leaving no timer and no handle behind.
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { JsonRpcPool, type JsonRpcPoolConfig } from '../../src/index.js';
 import { expectNoNewHandles, snapshotHandles, trackTimers } from '../helpers/index.js';
-import { startRpcServer, type RpcServer } from './json-rpc-server.js';
+import { startRpcServer } from './json-rpc-server.js';
 import {
   PoolJar,
   expectNothingPending,
@@ -15,20 +15,17 @@ import {
   useFakeClock,
   within,
   wsErrorOf,
+  useSuiteServer,
 } from './support.js';
 
-let server: RpcServer;
 const jar = new PoolJar();
-
-beforeAll(async () => {
-  server = await startRpcServer();
-});
-afterEach(async () => {
-  vi.useRealTimers();
-  server.releaseHeld();
-  await jar.closeAll();
-});
-afterAll(() => server.close());
+const server = useSuiteServer(
+  () => startRpcServer(),
+  jar,
+  (s) => {
+    s.releaseHeld();
+  },
+);
 
 function rpc(config: Partial<JsonRpcPoolConfig> = {}): JsonRpcPool {
   return jar.add(new JsonRpcPool({ url: server.url, healthCheckPeriod: Infinity, ...config }));

@@ -1,10 +1,10 @@
 // The connections under the requests: a socket lost mid-flight, growth with load and shrinking when
 // idle, draining on lifetime expiry, keep-alive pings, and dials that fail. Time-based rules run
 // under fake timers (the clock seam only) against real sockets.
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { JsonRpcPool, type JsonRpcPoolConfig } from '../../src/index.js';
 import { freePort, startScriptedServer } from '../helpers/index.js';
-import { startRpcServer, type RpcServer } from './json-rpc-server.js';
+import { startRpcServer } from './json-rpc-server.js';
 import {
   PoolJar,
   expectNothingPending,
@@ -15,21 +15,18 @@ import {
   useFakeClock,
   within,
   wsErrorOf,
+  useSuiteServer,
 } from './support.js';
 
-let server: RpcServer;
 const jar = new PoolJar();
-
-beforeAll(async () => {
-  server = await startRpcServer();
-});
-afterEach(async () => {
-  vi.useRealTimers();
-  server.muted = false;
-  server.releaseHeld();
-  await jar.closeAll();
-});
-afterAll(() => server.close());
+const server = useSuiteServer(
+  () => startRpcServer(),
+  jar,
+  (s) => {
+    s.muted = false;
+    s.releaseHeld();
+  },
+);
 
 function rpc(config: Partial<JsonRpcPoolConfig> = {}): JsonRpcPool {
   return jar.add(new JsonRpcPool({ url: server.url, healthCheckPeriod: Infinity, ...config }));

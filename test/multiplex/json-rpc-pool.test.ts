@@ -1,7 +1,7 @@
 // JsonRpcPool against a real JSON-RPC 2.0 server: call, notify, callBatch, error objects, and the
 // request diagnostics channels.
 import diagnosticsChannel from 'node:diagnostics_channel';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CHANNELS,
   JsonRpcPool,
@@ -10,17 +10,11 @@ import {
   type RequestEndMessage,
   type RequestStartMessage,
 } from '../../src/index.js';
-import { startRpcServer, type RpcServer } from './json-rpc-server.js';
-import { PoolJar, expectNothingPending, until, wsErrorOf } from './support.js';
+import { startRpcServer } from './json-rpc-server.js';
+import { PoolJar, expectNothingPending, until, wsErrorOf, useSuiteServer } from './support.js';
 
-let server: RpcServer;
 const jar = new PoolJar();
-
-beforeAll(async () => {
-  server = await startRpcServer({ maxDelay: 5 });
-});
-afterEach(() => jar.closeAll());
-afterAll(() => server.close());
+const server = useSuiteServer(() => startRpcServer({ maxDelay: 5 }), jar);
 
 function rpc(): JsonRpcPool {
   return jar.add(new JsonRpcPool({ url: server.url, healthCheckPeriod: Infinity }));

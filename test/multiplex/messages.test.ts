@@ -1,22 +1,16 @@
 // What arrives besides replies: server pushes to onMessage (counted when nobody listens), frames
 // the codec cannot decode (counted, never a crash), and custom codecs over text and binary frames.
 import timers from 'node:timers';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { JsonRpcPool, MultiplexPool, type Codec, type Message } from '../../src/index.js';
 import { startScriptedServer, type TestWsServer } from '../helpers/index.js';
-import { startRpcServer, type RpcServer } from './json-rpc-server.js';
-import { PoolJar, expectNothingPending, until, within, wsErrorOf } from './support.js';
+import { startRpcServer } from './json-rpc-server.js';
+import { PoolJar, expectNothingPending, until, within, wsErrorOf, useSuiteServer } from './support.js';
 
 const realSetTimeout = timers.setTimeout;
-let server: RpcServer;
 const jar = new PoolJar();
-
-beforeAll(async () => {
-  server = await startRpcServer();
-});
-afterEach(() => jar.closeAll());
-afterAll(() => server.close());
+const server = useSuiteServer(() => startRpcServer(), jar);
 
 describe('pushes', () => {
   it('a JsonRpcPool hands notifications to onMessage, parsed, in order with the replies', async () => {

@@ -1,24 +1,29 @@
 // Requests against a real JSON-RPC server on 127.0.0.1:0 that answers out of order: matching by id
 // at volume, remote errors, timeouts and the late replies they leave, aborts, queueing and its
 // bound, and the leak check after each.
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { JsonRpcPool, MultiplexPool, WsPoolError, type Codec } from '../../src/index.js';
-import { startRpcServer, type RpcServer } from './json-rpc-server.js';
-import { PoolJar, expectNothingPending, track, until, useFakeClock, within, wsErrorOf } from './support.js';
+import { startRpcServer } from './json-rpc-server.js';
+import {
+  PoolJar,
+  expectNothingPending,
+  track,
+  until,
+  useFakeClock,
+  within,
+  wsErrorOf,
+  useSuiteServer,
+} from './support.js';
 
-let server: RpcServer;
 const jar = new PoolJar();
-
-beforeAll(async () => {
-  server = await startRpcServer();
-});
-afterEach(async () => {
-  vi.useRealTimers();
-  server.maxDelay = 0;
-  server.releaseHeld();
-  await jar.closeAll();
-});
-afterAll(() => server.close());
+const server = useSuiteServer(
+  () => startRpcServer(),
+  jar,
+  (s) => {
+    s.maxDelay = 0;
+    s.releaseHeld();
+  },
+);
 
 function rpc(config: Partial<ConstructorParameters<typeof JsonRpcPool>[0]> = {}): JsonRpcPool {
   return jar.add(new JsonRpcPool({ url: server.url, healthCheckPeriod: Infinity, ...config }));

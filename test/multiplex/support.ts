@@ -16,6 +16,7 @@ export {
   type Gate,
   type Outcome,
 } from '../helpers/async.js';
+export { useSuiteServer } from '../helpers/suite.js';
 
 interface Closable {
   close(): Promise<void>;

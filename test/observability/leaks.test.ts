@@ -1,21 +1,12 @@
 // The leak aid: with `trackLeaks`, `pool.leaks(olderThan)` lists borrowed connections held at least
 // that long, longest first, each with the stack of the acquire() that took it.
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createPool, type Pool, type PooledConnection } from '../../src/index.js';
-import { PoolJar, startPeerServer, useFakeClock, within, type PeerServer } from '../ws-pool/support.js';
+import { PoolJar, startPeerServer, useFakeClock, within, useSuiteServer } from '../ws-pool/support.js';
 import { expectNoSecrets, secretUrl } from './support.js';
 
-let server: PeerServer;
 const jar = new PoolJar();
-
-beforeAll(async () => {
-  server = await startPeerServer();
-});
-afterEach(async () => {
-  vi.useRealTimers();
-  await jar.closeAll();
-});
-afterAll(() => server.close());
+const server = useSuiteServer(() => startPeerServer(), jar);
 
 // Named so the recorded stack can be checked to point here, not into the library.
 function borrowForTheReport(pool: Pool): Promise<PooledConnection> {

@@ -1,6 +1,6 @@
 // Acquiring from the exclusive Pool against real `ws` servers: reuse order, FIFO waiters, abort and
 // timeout (before, while queued, while dialling), failed dials, maxWaiting, withConnection.
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { WsPoolError } from '../../src/index.js';
 import { freePort, startHttpStatusServer, startSilentTcpServer } from '../helpers/index.js';
 import {
@@ -17,23 +17,16 @@ import {
   within,
   wsErrorOf,
   echo,
-  type PeerServer,
+  useSuiteServer,
 } from './support.js';
 
-let server: PeerServer;
 let deadUrl: string;
 const jar = new PoolJar();
+const server = useSuiteServer(() => startPeerServer(), jar);
 
 beforeAll(async () => {
-  server = await startPeerServer();
   deadUrl = `ws://127.0.0.1:${await freePort()}`;
 });
-afterEach(async () => {
-  vi.useRealTimers();
-  vi.restoreAllMocks();
-  await jar.closeAll();
-});
-afterAll(() => server.close());
 
 describe('reuse', () => {
   it('dials on demand, then reuses the most recently released connection first', async () => {

@@ -2,7 +2,7 @@
 // borrowed ones on release (or terminates them after `timeout`); closes dials that finish late;
 // resolves only once every socket is closed, leaving no timer and no handle behind.
 import type net from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type WebSocket from 'ws';
 import { createPool, type Connection } from '../../src/index.js';
 import { snapshotHandles, expectNoNewHandles, trackTimers } from '../helpers/index.js';
@@ -20,20 +20,11 @@ import {
   whoami,
   within,
   wsErrorOf,
-  type PeerServer,
+  useSuiteServer,
 } from './support.js';
 
-let server: PeerServer;
 const jar = new PoolJar();
-
-beforeAll(async () => {
-  server = await startPeerServer();
-});
-afterEach(async () => {
-  vi.useRealTimers();
-  await jar.closeAll();
-});
-afterAll(() => server.close());
+const server = useSuiteServer(() => startPeerServer(), jar);
 
 function rawSocket(ws: WebSocket): net.Socket {
   return (ws as unknown as { _socket: net.Socket })._socket;

@@ -1,21 +1,12 @@
 // Pool configuration: synchronous validation (WSPOOL_ERR_INVALID_CONFIG naming the field and its
 // range, WSPOOL_ERR_INVALID_URL) before anything is dialled, and the defaults of API.md §2.
 import { availableParallelism } from 'node:os';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Pool, createPool, type PoolConfig } from '../../src/index.js';
-import { PoolJar, startPeerServer, thrownBy, wsErrorOf, type PeerServer } from './support.js';
+import { PoolJar, startPeerServer, thrownBy, wsErrorOf, useSuiteServer } from './support.js';
 
-let server: PeerServer;
 const jar = new PoolJar();
-
-beforeAll(async () => {
-  server = await startPeerServer();
-});
-afterEach(async () => {
-  vi.useRealTimers();
-  await jar.closeAll();
-});
-afterAll(() => server.close());
+const server = useSuiteServer(() => startPeerServer(), jar);
 
 /** `[label, config overrides, field named in the message, range text expected in the message]` */
 const invalid: [string, Record<string, unknown>, string, string][] = [

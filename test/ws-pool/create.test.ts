@@ -1,6 +1,6 @@
 // createPool() and the first fill of minConns: dials in parallel (observed at the server, not by
 // the clock), rejects with the dial error when the first fill fails, and then closes what it opened.
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Pool, createPool } from '../../src/index.js';
 import { expectNoNewHandles, freePort, snapshotHandles, trackTimers } from '../helpers/index.js';
 import {
@@ -12,20 +12,11 @@ import {
   until,
   within,
   wsErrorOf,
-  type PeerServer,
+  useSuiteServer,
 } from './support.js';
 
-let server: PeerServer;
 const jar = new PoolJar();
-
-beforeAll(async () => {
-  server = await startPeerServer();
-});
-afterEach(async () => {
-  vi.useRealTimers();
-  await jar.closeAll();
-});
-afterAll(() => server.close());
+const server = useSuiteServer(() => startPeerServer(), jar);
 
 describe('createPool', () => {
   it('fills minConns with every dial in flight at once (100 upgrades held by the server together)', async () => {

@@ -1,7 +1,7 @@
 // PooledConnection handles: a fresh handle per acquire, release/destroy idempotence, every method
 // rejecting CONN_RELEASED once given back, stale-message isolation between borrowers, sockets that
 // close while idle or borrowed, `await using`, and handles of two pools side by side.
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Pool, type PooledConnection } from '../../src/index.js';
 import {
   PoolJar,
@@ -17,20 +17,11 @@ import {
   whoami,
   within,
   wsErrorOf,
-  type PeerServer,
+  useSuiteServer,
 } from './support.js';
 
-let server: PeerServer;
 const jar = new PoolJar();
-
-beforeAll(async () => {
-  server = await startPeerServer();
-});
-afterEach(async () => {
-  vi.useRealTimers();
-  await jar.closeAll();
-});
-afterAll(() => server.close());
+const server = useSuiteServer(() => startPeerServer(), jar);
 
 describe('handles', () => {
   it('each acquire returns a fresh handle over the same connection', async () => {

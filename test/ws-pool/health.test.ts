@@ -2,7 +2,7 @@
 // acquire, lifetimes with per-connection jitter, idle eviction above minConns, the background check
 // (evict, ping, top up), debounced refills, and exponential backoff with jitter against a dead server.
 import diagnosticsChannel from 'node:diagnostics_channel';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CHANNELS, type PoolHealthCheckMessage } from '../../src/index.js';
 import { freePort } from '../helpers/index.js';
 import {
@@ -17,21 +17,11 @@ import {
   useFakeClock,
   whoami,
   within,
-  type PeerServer,
+  useSuiteServer,
 } from './support.js';
 
-let server: PeerServer;
 const jar = new PoolJar();
-
-beforeAll(async () => {
-  server = await startPeerServer();
-});
-afterEach(async () => {
-  vi.useRealTimers();
-  vi.restoreAllMocks();
-  await jar.closeAll();
-});
-afterAll(() => server.close());
+const server = useSuiteServer(() => startPeerServer(), jar);
 
 /** Collects `wspool:pool:health-check` messages while subscribed. */
 function healthChecks(): { events: PoolHealthCheckMessage[]; stop(): void } {

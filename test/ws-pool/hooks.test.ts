@@ -1,7 +1,7 @@
 // Pool hooks against a real server: beforeConnect (refresh URL and headers per dial), afterConnect
 // (on every new connection; a throw discards it), greeting isolation, beforeAcquire (every hand-out,
 // retry bound), afterRelease, beforeClose. A hook that throws never corrupts pool state.
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Connection } from '../../src/index.js';
 import {
   PoolJar,
@@ -17,20 +17,11 @@ import {
   whoami,
   within,
   wsErrorOf,
-  type PeerServer,
+  useSuiteServer,
 } from './support.js';
 
-let server: PeerServer;
 const jar = new PoolJar();
-
-beforeAll(async () => {
-  server = await startPeerServer();
-});
-afterEach(async () => {
-  vi.useRealTimers();
-  await jar.closeAll();
-});
-afterAll(() => server.close());
+const server = useSuiteServer(() => startPeerServer(), jar);
 
 /** After a hook misbehaved: invariants hold and the pool still lends a working connection. */
 async function stillWorks(pool: ReturnType<PoolJar['pool']>): Promise<void> {

@@ -2,7 +2,7 @@
 // — lifetime, idle, health-check destroys — are asserted in health.test.ts, discardedMessages in
 // handles.test.ts and hooks.test.ts), the snapshot is frozen and never live, and trackLeaks names
 // the code that holds a connection too long.
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   PoolJar,
   gate,
@@ -14,20 +14,11 @@ import {
   useFakeClock,
   within,
   wsErrorOf,
-  type PeerServer,
+  useSuiteServer,
 } from './support.js';
 
-let server: PeerServer;
 const jar = new PoolJar();
-
-beforeAll(async () => {
-  server = await startPeerServer();
-});
-afterEach(async () => {
-  vi.useRealTimers();
-  await jar.closeAll();
-});
-afterAll(() => server.close());
+const server = useSuiteServer(() => startPeerServer(), jar);
 
 describe('stat()', () => {
   it('starts at zero with maxConns set', () => {

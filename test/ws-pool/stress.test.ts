@@ -1,7 +1,7 @@
 // Stress: many concurrent callers doing random acquire / abort / timeout / release / destroy against
 // a real echo server, checking the stat() invariants after every step. Seeded, so a failure replays;
 // WSPOOL_STRESS=1 runs 20 times as many iterations; WSPOOL_SEED=<n> picks another seed.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WsPoolError, type PooledConnection } from '../../src/index.js';
 import {
   PoolJar,
@@ -12,19 +12,13 @@ import {
   turn,
   until,
   within,
-  type PeerServer,
+  useSuiteServer,
 } from './support.js';
 
 const SCALE = process.env.WSPOOL_STRESS === '1' ? 20 : 1;
 
-let server: PeerServer;
 const jar = new PoolJar();
-
-beforeAll(async () => {
-  server = await startPeerServer();
-});
-afterEach(() => jar.closeAll());
-afterAll(() => server.close());
+const server = useSuiteServer(() => startPeerServer(), jar);
 
 /** Wait `n` real event-loop turns (lets I/O and other workers interleave). */
 async function turnsOf(n: number): Promise<void> {
