@@ -23,6 +23,7 @@ import {
   type Message,
   type ReadOptions,
 } from './inbox.js';
+import { Pings, type PingOptions } from './pings.js';
 import {
   kDiscardPending,
   kPark,
@@ -35,6 +36,8 @@ import {
   type ConnectionObserver,
 } from './internal.js';
 
+export type { PingOptions } from './pings.js';
+
 /** How a connection ended. */
 export interface CloseInfo {
   /** Close code (1006 when the socket dropped without a close frame). */
@@ -45,35 +48,14 @@ export interface CloseInfo {
   wasClean: boolean;
 }
 
-/** Options of {@link Connection.ping}. */
-export interface PingOptions {
-  /** Cancels the wait; rejects with `signal.reason`. */
-  signal?: AbortSignal;
-  /**
-   * Ms to wait for the pong, then `WSPOOL_ERR_PING_TIMEOUT`.
-   * @default 5_000
-   */
-  timeout?: number;
-}
-
 /** What a send accepts: a string goes as a text frame, bytes as a binary frame. */
 export type SendData = string | Uint8Array | ArrayBuffer;
 
 const OPEN = 1;
 const TEXT = { binary: false } as const;
 const BINARY = { binary: true } as const;
-const DEFAULT_PING_TIMEOUT = 5_000;
 const RESOLVED: Promise<void> = Promise.resolve();
 const kConnection = Symbol('wspool.connection');
-
-interface PendingPing {
-  started: number;
-  resolve: (rtt: number) => void;
-  reject: (error: unknown) => void;
-  timer: Timer | undefined;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
-}
 
 interface ConnectionInit {
   url: string;
@@ -118,8 +100,7 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
   #closeTimer: Timer | undefined;
   #lastUsedAt: number;
   #lastError: Error | undefined;
-  #pings: Map<string, PendingPing> | undefined; // created by the first ping()
-  #pingSeq = 0;
+  #pings: Pings | undefined; // created by the first ping()
   #observer: ConnectionObserver | undefined;
   #startedMono: number;
   #handler: ((message: Message) => void) | undefined;
@@ -133,7 +114,7 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
     };
     onSocketPong = function (data) {
       const conn = (this as unknown as Record<symbol, Connection>)[kConnection] as Connection;
-      conn.#pong(data.toString());
+      conn.#pings?.pong(data.toString());
     };
     onSocketClose = function (code, reason) {
       const conn = (this as unknown as Record<symbol, Connection>)[kConnection] as Connection;
@@ -317,40 +298,7 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
   /** Send a ping and resolve with the round trip in ms once the matching pong arrives. */
   ping(options?: PingOptions): Promise<number> {
     if (!this.isOpen) return Promise.reject(this.#closedError());
-    const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(signal.reason as Error);
-    const timeout = options?.timeout ?? DEFAULT_PING_TIMEOUT;
-    const id = (++this.#pingSeq).toString(36);
-    return new Promise<number>((resolve, reject) => {
-      const pending: PendingPing = {
-        started: monotonic(),
-        resolve,
-        reject,
-        timer: undefined,
-        signal,
-        onAbort: undefined,
-      };
-      if (timeout !== Infinity) {
-        pending.timer = startTimer(() => {
-          this.#settlePing(id);
-          reject(
-            new WsPoolError(
-              'WSPOOL_ERR_PING_TIMEOUT',
-              `No pong within ${timeout} ms: the peer or the network path is not responding. Discard this connection.`,
-            ),
-          );
-        }, clampDelay(timeout));
-      }
-      if (signal) {
-        pending.onAbort = () => {
-          this.#settlePing(id);
-          reject(signal.reason);
-        };
-        signal.addEventListener('abort', pending.onAbort, { once: true });
-      }
-      (this.#pings ??= new Map()).set(id, pending);
-      this.#ws.ping(id);
-    });
+    return (this.#pings ??= new Pings()).start((id) => this.#ws.ping(id), options);
   }
 
   /**
@@ -487,22 +435,6 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
     });
   }
 
-  #pong(id: string): void {
-    const pending = this.#pings?.get(id);
-    if (!pending) return; // unsolicited or late pong
-    const rtt = monotonic() - pending.started;
-    this.#settlePing(id);
-    pending.resolve(rtt);
-  }
-
-  #settlePing(id: string): void {
-    const pending = this.#pings?.get(id);
-    if (!pending) return;
-    this.#pings?.delete(id);
-    stopTimer(pending.timer);
-    if (pending.onAbort) pending.signal?.removeEventListener('abort', pending.onAbort);
-  }
-
   #onClose(code: number, reason: string): void {
     stopTimer(this.#closeTimer);
     this.#closeTimer = undefined;
@@ -510,10 +442,7 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
     this.#closeInfo = info;
     const error = this.#closedError();
     this.#inbox.close(error);
-    for (const [id, pending] of this.#pings ?? []) {
-      this.#settlePing(id);
-      pending.reject(error);
-    }
+    this.#pings?.failAll(error);
     this.#resolveClosed(info);
     if (channels.connectionClose.hasSubscribers) {
       channels.connectionClose.publish({
