@@ -14,6 +14,7 @@ import { monotonic } from '../clock.js';
 import { WsPoolError } from '../errors.js';
 import { DeadlineQueue, DeadlineTicket } from '../util/deadline-queue.js';
 import { Deque } from '../util/deque.js';
+import { invalidCallOptions } from '../util/validate.js';
 import { LinkedList, type ListNode } from '../util/linked-list.js';
 
 /** An inbound message: text frames as `string`, binary frames as bytes (a `Buffer`, which is a `Uint8Array`). */
@@ -113,6 +114,11 @@ export class Inbox {
 
   /** The next message, converted for `kind`. */
   read(kind: ReadKind, options?: ReadOptions): Promise<unknown> {
+    if (options !== undefined) {
+      // Checked before anything is consumed: a bad option must not cost the caller a message.
+      const invalid = invalidCallOptions(options, true);
+      if (invalid) return Promise.reject(invalid);
+    }
     // An already-aborted signal wins over a queued message: the read must consume nothing (the
     // platform convention, as fetch() does), else the message would be lost to a caller that gave up.
     const signal = options?.signal;
@@ -145,8 +151,7 @@ export class Inbox {
       };
       if (timeout !== undefined && timeout !== Infinity) {
         const start = monotonic();
-        const ms = Math.max(timeout, 0);
-        reader.deadline = new DeadlineTicket(reader, start + ms, ms);
+        reader.deadline = new DeadlineTicket(reader, start + timeout, timeout);
         (this.#deadlines ??= new DeadlineQueue((entry) => this.#timedOut(entry))).watch(
           reader.deadline,
           start,

@@ -5,6 +5,7 @@
  */
 import { MAX_TIMER_MS, monotonic, startTimer, stopTimer, type Timer } from '../clock.js';
 import { WsPoolError } from '../errors.js';
+import { invalidCallOptions } from '../util/validate.js';
 
 /** Options of {@link Connection.ping}. */
 export interface PingOptions {
@@ -37,6 +38,10 @@ export class Pings {
    * caller has checked that the socket is open.
    */
   start(send: (id: string) => void, options: PingOptions | undefined): Promise<number> {
+    if (options !== undefined) {
+      const invalid = invalidCallOptions(options, true);
+      if (invalid) return Promise.reject(invalid);
+    }
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
     const timeout = options?.timeout ?? DEFAULT_PING_TIMEOUT;
@@ -61,7 +66,7 @@ export class Pings {
               ),
             );
           },
-          Math.min(Math.max(timeout, 0), MAX_TIMER_MS),
+          Math.min(timeout, MAX_TIMER_MS),
         );
       }
       if (signal) {

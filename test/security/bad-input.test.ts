@@ -13,6 +13,7 @@ import {
   type MultiplexPoolConfig,
   type PoolConfig,
   type PooledConnection,
+  type ReadOptions,
 } from '../../src/index.js';
 import {
   startEchoServer,
@@ -22,6 +23,7 @@ import {
   type TestWsServer,
 } from '../helpers/index.js';
 import { SECRETS, audit, assertNoSecrets, secretUrl } from '../faults/support.js';
+import { until } from '../helpers/async.js';
 
 let server: TestWsServer;
 let proxy: TcpProxy;
@@ -291,6 +293,28 @@ describe('misuse of a borrowed connection: typed errors, no state change', () =>
     // After its pool closed, a handle of that pool is inert; the other pool is unaffected.
     await everyMethodReleased(b);
     expect(pool.stat()).toEqual(poolBefore);
+  });
+
+  it('bad read and ping options: INVALID_CONFIG naming the option, no message consumed', async () => {
+    const conn = await pool.acquire();
+    await conn.sendMessage('kept');
+    await until(() => conn.pendingMessages === 1, 'the echo to arrive');
+    const reads = [
+      (o: unknown) => conn.read(o as ReadOptions),
+      (o: unknown) => conn.readMessage(o as ReadOptions),
+      (o: unknown) => conn.readBinary(o as ReadOptions),
+      (o: unknown) => conn.readJSON(o as ReadOptions),
+      (o: unknown) => conn.ping(o as ReadOptions),
+    ];
+    for (const options of [{ timeout: -1 }, { timeout: NaN }, { timeout: '100' }, { signal: {} }, 'x']) {
+      for (const call of reads) {
+        const error = await rejected(call(options), 'WSPOOL_ERR_INVALID_CONFIG');
+        expect(error.message).toMatch(/`(timeout|signal|options)`/);
+      }
+    }
+    expect(conn.pendingMessages).toBe(1);
+    expect(await conn.readMessage({ timeout: 0 })).toBe('kept'); // a message waiting: timeout 0 is fine
+    conn.release();
   });
 
   it('bad acquire options: INVALID_CONFIG naming the option, no connection taken', async () => {
