@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     `${config.quick ? 'quick mode: ' : ''}${config.rounds} rounds × ${config.seconds} s, warm-up ${config.warmupSeconds.toFixed(2)} s, suites ${config.suites.join(', ')}`,
   );
 
-  const discovery = await discoverContenders();
+  const discovery = await discoverContenders(undefined, config.contenders);
   for (const skip of discovery.skipped) console.log(`skipped: ${skip.name} (${skip.reason})`);
   console.log(`contenders: ${discovery.loaded.map((loaded) => loaded.contender.name).join(', ')}`);
 
@@ -75,13 +75,14 @@ async function main(): Promise<void> {
   };
 
   const markdown = renderMarkdown(results);
-  await mkdir(RESULTS_DIR, { recursive: true });
-  await writeFile(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-  await writeFile(join(RESULTS_DIR, 'latest.md'), markdown);
-  await writeFile(join(RESULTS_DIR, 'ratios.svg'), renderSvg(results));
+  const outDir = config.outDir ?? RESULTS_DIR;
+  await mkdir(outDir, { recursive: true });
+  await writeFile(join(outDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(join(outDir, 'latest.md'), markdown);
+  await writeFile(join(outDir, 'ratios.svg'), renderSvg(results));
   console.log(`\n${markdown}`);
   console.log(
-    `wrote bench/results/latest.md, latest.json, ratios.svg (${Math.round(results.durationSeconds)} s)`,
+    `wrote ${join(outDir, 'latest.md')}, latest.json, ratios.svg (${Math.round(results.durationSeconds)} s)`,
   );
 }
 

@@ -6,6 +6,8 @@
  * | `BENCH_ROUNDS` | `5` | `2` | measured rounds per contender (median reported) |
  * | `BENCH_SECONDS` | `1.5` | `0.25` | length of one measured round |
  * | `BENCH_SUITES` | `1,2,3,4` | same | which suites to run (5, latency, comes with 2 and 3) |
+ * | `BENCH_CONTENDERS` | all | same | only these contender ids (file names in bench/contenders/) |
+ * | `BENCH_OUT` | `bench/results` | same | where the Markdown, JSON and SVG are written |
  *
  * Warm-up is a third of a round (at least 0.1 s). Scale tests (suite 4) run
  * `min(rounds, 3)` rounds (1 in quick mode) and the memory probe opens 1000 sockets (200 quick).
@@ -21,6 +23,10 @@ export interface BenchConfig {
   readonly seconds: number;
   readonly warmupSeconds: number;
   readonly suites: readonly SuiteId[];
+  /** Contender ids to run; `undefined` = every module in bench/contenders/. */
+  readonly contenders: readonly string[] | undefined;
+  /** Directory the results are written to; `undefined` = bench/results/. */
+  readonly outDir: string | undefined;
   readonly scaleRounds: number;
   /** Queued acquires for the waiters test. */
   readonly waiters: readonly number[];
@@ -56,6 +62,14 @@ function suites(env: NodeJS.ProcessEnv): SuiteId[] {
   return ALL_SUITES.filter((id) => picked.includes(id));
 }
 
+function list(raw: string | undefined): string[] | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  return raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+}
+
 export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
   const quick = env['BENCH_QUICK'] === '1' || env['BENCH_QUICK'] === 'true';
   const rounds = positive(env, 'BENCH_ROUNDS', quick ? 2 : 5, true);
@@ -66,6 +80,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     seconds,
     warmupSeconds: Math.max(0.1, seconds / 3),
     suites: suites(env),
+    contenders: list(env['BENCH_CONTENDERS']),
+    outDir: env['BENCH_OUT'] === undefined || env['BENCH_OUT'] === '' ? undefined : env['BENCH_OUT'],
     scaleRounds: quick ? 1 : Math.min(rounds, 3),
     waiters: [1_000, 10_000, 100_000],
     fillSizes: [1, 10, 100],

@@ -40,10 +40,18 @@ export async function loadContender(file: string): Promise<Contender> {
   return module.default;
 }
 
-export async function discoverContenders(dir: string = CONTENDERS_DIR): Promise<Discovery> {
+/**
+ * Every contender module in `dir`, or only the ids listed in `only` (`BENCH_CONTENDERS`, comma
+ * separated), so an A/B run of two variants does not spend its time on the others.
+ */
+export async function discoverContenders(
+  dir: string = CONTENDERS_DIR,
+  only: readonly string[] | undefined = undefined,
+): Promise<Discovery> {
   const ids = (await readdir(dir))
     .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
     .map((file) => file.slice(0, -'.ts'.length))
+    .filter((id) => only === undefined || only.includes(id))
     .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   const loaded: LoadedContender[] = [];
   const skipped: Skip[] = [];

@@ -67,6 +67,14 @@ export class Inbox {
   readonly #readers = new LinkedList<Reader>();
   readonly #limit: number;
   readonly #owner: InboxOwner;
+  /**
+   * The oldest waiting reader, when it is a plain one (no signal, no timeout) that found no other
+   * reader waiting: the usual single reader of a connection, served without a list node.
+   * Invariant: while set, it is older than every reader on `#readers`.
+   */
+  #soloResolve: ((value: unknown) => void) | undefined = undefined;
+  #soloReject: ((error: unknown) => void) | undefined = undefined;
+  #soloKind: ReadKind = ReadKind.Any;
   #full = false;
   #discarding = false;
   #closedError: WsPoolError | undefined;
@@ -85,7 +93,7 @@ export class Inbox {
 
   /** Waiting readers. */
   get readers(): number {
-    return this.#readers.length;
+    return this.#readers.length + (this.#soloResolve === undefined ? 0 : 1);
   }
 
   /** While on, arriving messages are dropped and reported to the owner (idle pooled connections). */
@@ -97,6 +105,13 @@ export class Inbox {
   push(message: Message): void {
     if (this.#discarding) {
       this.#owner[kInboxDiscarded]();
+      return;
+    }
+    const solo = this.#soloResolve;
+    if (solo !== undefined) {
+      const reject = this.#soloReject as (error: unknown) => void;
+      this.#soloResolve = this.#soloReject = undefined;
+      settle(this.#soloKind, message, solo, reject);
       return;
     }
     const reader = this.#readers.shift();
@@ -137,6 +152,18 @@ export class Inbox {
     }
     if (this.#closedError) return Promise.reject(this.#closedError);
     const timeout = options?.timeout;
+    if (
+      signal === undefined &&
+      (timeout === undefined || timeout === Infinity) &&
+      this.#soloResolve === undefined &&
+      this.#readers.length === 0
+    ) {
+      return new Promise((resolve, reject) => {
+        this.#soloResolve = resolve;
+        this.#soloReject = reject;
+        this.#soloKind = kind;
+      });
+    }
     return new Promise((resolve, reject) => {
       const reader: Reader = {
         prev: null,
@@ -178,6 +205,11 @@ export class Inbox {
 
   /** Reject every waiting reader with `error` (the borrower released its handle); the inbox stays open. */
   cancelReaders(error: WsPoolError): void {
+    const solo = this.#soloReject;
+    if (solo !== undefined) {
+      this.#soloResolve = this.#soloReject = undefined;
+      solo(error);
+    }
     for (let reader = this.#readers.shift(); reader; reader = this.#readers.shift()) {
       this.#detach(reader);
       reader.reject(error);
@@ -221,14 +253,24 @@ export class Inbox {
 }
 
 function settleReader(reader: Reader, message: Message): void {
+  settle(reader.kind, message, reader.resolve, reader.reject);
+}
+
+/** Hand `message`, converted for `kind`, to a reader; a conversion error rejects it instead. */
+function settle(
+  kind: ReadKind,
+  message: Message,
+  resolve: (value: unknown) => void,
+  reject: (error: unknown) => void,
+): void {
   let value: unknown;
   try {
-    value = convert(reader.kind, message);
+    value = convert(kind, message);
   } catch (error) {
-    reader.reject(error);
+    reject(error);
     return;
   }
-  reader.resolve(value);
+  resolve(value);
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });

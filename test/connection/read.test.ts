@@ -92,6 +92,44 @@ describe('concurrent readers', () => {
   });
 });
 
+describe('plain readers and readers with a timeout or signal, mixed', () => {
+  it('keep call order; one that gives up is skipped and the plain reader after it takes its message', async () => {
+    const { conn, peer } = await open();
+    const abort = new AbortController();
+    const first = conn.readMessage(); // plain, and first: nothing waits ahead of it
+    const timed = conn.readMessage({ timeout: 60_000 });
+    const abortable = conn.readMessage({ signal: abort.signal });
+    const plain = conn.readMessage(); // plain, behind the two above
+    abort.abort(new Error('gave up'));
+    await expect(abortable).rejects.toThrow('gave up');
+    for (const text of ['one', 'two', 'three']) peer.ws.send(text);
+    expect(await Promise.all([first, timed, plain])).toEqual(['one', 'two', 'three']);
+    // With nobody waiting, a plain read made right after a timed one still comes second.
+    const again = [conn.readMessage({ timeout: 60_000 }), conn.readMessage()];
+    await expect(conn.readMessage({ signal: abort.signal })).rejects.toThrow('gave up'); // consumes nothing
+    peer.ws.send('four');
+    peer.ws.send('five');
+    expect(await Promise.all(again)).toEqual(['four', 'five']);
+    expect(conn.pendingMessages).toBe(0);
+  });
+
+  it('all reject in call order when the socket closes', async () => {
+    const { conn, peer } = await open();
+    const order: string[] = [];
+    const reads = ['plain', 'timed', 'plain-behind'].map((name, i) =>
+      conn.readMessage(i === 1 ? { timeout: 60_000 } : undefined).catch((error: unknown) => {
+        order.push(name);
+        return error;
+      }),
+    );
+    peer.ws.close(4000, 'bye');
+    const errors = await Promise.all(reads);
+    expect(order).toEqual(['plain', 'timed', 'plain-behind']);
+    for (const error of errors)
+      expect(error).toMatchObject({ code: 'WSPOOL_ERR_CONNECTION_CLOSED', closeCode: 4000 });
+  });
+});
+
 describe('read errors keep the consumed message', () => {
   it('readMessage on a binary frame rejects UNEXPECTED_MESSAGE_TYPE with the bytes; the next read gets the next message', async () => {
     const { conn, peer } = await open();

@@ -1,6 +1,7 @@
 // Outbound side of a Connection against a real `ws` server on 127.0.0.1: frame types, argument
 // checks, JSON serialisation failures and send backpressure (sendHighWaterMark).
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import WebSocket from 'ws';
 import {
   atFakeDate,
   ConnectionJar,
@@ -66,6 +67,32 @@ describe('send round trips', () => {
     expect([...(await conn.readBinary())]).toEqual([6]);
     expect(await conn.readJSON()).toEqual({ a: 1, b: [true, null, 'x'], c: { d: 'é' } });
     expect(conn.pendingMessages).toBe(0);
+  });
+
+  it('writes text up to 1024 units as one chunk and longer text as two, with the same bytes either way', async () => {
+    let clientWs: WebSocket | undefined;
+    const { conn, peer } = await connectPeer(server, {
+      dialer: (url, { protocols, ...options }) => (clientWs = new WebSocket(url, protocols, options)),
+    });
+    jar.add(conn);
+    const socket = rawSocket(clientWs!);
+    const single = vi.spyOn(socket, '_write');
+    const vector = vi.spyOn(socket as unknown as { _writev: () => void }, '_writev');
+    // Multi-byte characters, a surrogate pair and a lone surrogate (sent as U+FFFD either way),
+    // padded to just below, at and just above the limit.
+    const texts = [1, 1023, 1024, 1025, 5000].map((length) => 'é✓😀\ud800'.padEnd(length, 'ab'));
+    const chunksPerSend: number[] = [];
+    for (const text of texts) {
+      const [writes, writevs] = [single.mock.calls.length, vector.mock.calls.length];
+      await conn.sendMessage(text);
+      // One write() of one buffer, or one writev() of header and payload.
+      expect(single.mock.calls.length - writes + (vector.mock.calls.length - writevs)).toBe(1);
+      chunksPerSend.push(vector.mock.calls.length > writevs ? 2 : 1);
+    }
+    expect(chunksPerSend).toEqual([1, 1, 1, 2, 2]);
+    await until(() => peer.received.length === texts.length, 'the server to receive every text frame');
+    expect(peer.received).toEqual(texts.map((text) => Buffer.from(text).toString()));
+    for (const text of texts) expect(await conn.readMessage()).toBe(Buffer.from(text).toString());
   });
 
   it('round-trips an empty text frame and an empty binary frame', async () => {
