@@ -95,6 +95,33 @@ describe('send round trips', () => {
     for (const text of texts) expect(await conn.readMessage()).toBe(Buffer.from(text).toString());
   });
 
+  it('hands a short text to ws as bytes while the socket is idle, and as a string once writes queue', async () => {
+    let clientWs: WebSocket | undefined;
+    const { conn, peer } = await connectPeer(server, {
+      dialer: (url, { protocols, ...options }) => (clientWs = new WebSocket(url, protocols, options)),
+    });
+    jar.add(conn);
+    const sent = vi.spyOn(clientWs!, 'send');
+    await conn.sendMessage('idle');
+    expect(Buffer.isBuffer(sent.mock.calls[0]?.[0])).toBe(true);
+
+    // The peer stops reading; large frames fill the kernel buffers until writes queue in the socket.
+    peer.ws.removeAllListeners('message');
+    peer.ws.on('message', (data: Buffer, isBinary) => peer.received.push(isBinary ? data : data.toString()));
+    const socket = rawSocket(peer.ws);
+    socket.pause();
+    const big = new Uint8Array(256 * 1024);
+    for (let i = 0; conn.bufferedAmount === 0 && i < 1_000; i++) await conn.send(big);
+    expect(conn.bufferedAmount).toBeGreaterThan(0);
+    sent.mockClear();
+    await conn.sendMessage('queued');
+    expect(sent.mock.calls[0]?.[0]).toBe('queued'); // ws frames it; the writev coalesces the backlog
+    socket.resume();
+    await until(() => peer.received.includes('queued'), 'the queued text at the server');
+    expect(peer.received[0]).toBe('idle');
+    expect(peer.received.at(-1)).toBe('queued');
+  });
+
   it('round-trips an empty text frame and an empty binary frame', async () => {
     const { conn } = await connectPeer(server);
     jar.add(conn);
