@@ -117,7 +117,7 @@ export class Inbox {
     const reader = this.#readers.shift();
     if (reader) {
       this.#detach(reader);
-      settleReader(reader, message);
+      settle(reader.kind, message, reader.resolve, reader.reject);
       return;
     }
     this.#messages.push(message);
@@ -250,10 +250,6 @@ export class Inbox {
     if (reader.onAbort) reader.signal?.removeEventListener('abort', reader.onAbort);
     reader.onAbort = undefined;
   }
-}
-
-function settleReader(reader: Reader, message: Message): void {
-  settle(reader.kind, message, reader.resolve, reader.reject);
 }
 
 /** Hand `message`, converted for `kind`, to a reader; a conversion error rejects it instead. */
