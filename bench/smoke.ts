@@ -1,0 +1,139 @@
+/**
+ * `npm run bench:smoke` (part of `npm test`): proves the benchmark harness works on this checkout.
+ *
+ * Runs the whole bench in quick mode (every suite, every contender, ~30 s) in a child process,
+ * writing into a temporary directory so `bench/results/` is left alone, then checks what it wrote:
+ * no contender skipped or failed, every scenario measured for every contender that offers its
+ * shape, every goal measured, and the Markdown and SVG written. It never looks at how fast
+ * anything was: speed is what `npm run bench` reports, never what a check asserts.
+ *
+ * @module
+ */
+import { fork } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import type { BenchResults } from './lib/results.js';
+
+const RUN = fileURLToPath(new URL('./run.ts', import.meta.url));
+/** A quick run takes about 30 s; past this it is hung, not slow. */
+const TIMEOUT_MS = 300_000;
+
+/** Throughput scenarios and the contender ids each must measure (those offering its shape). */
+const EXPECTED: Readonly<Record<string, readonly string[]>> = {
+  'acquire-release-c1': ['wspool-pool', 'generic-pool', 'tarn', 'hand-pool'],
+  'acquire-release-c100': ['wspool-pool', 'generic-pool', 'tarn', 'hand-pool'],
+  'exclusive-echo': ['wspool-pool', 'generic-pool', 'tarn', 'hand-pool', 'raw-ws', 'wspool-connection'],
+  'json-rpc': ['wspool-jsonrpc', 'raw-ws'],
+};
+
+function check(problems: string[], ok: boolean, problem: string): void {
+  if (!ok) problems.push(problem);
+}
+
+function inspect(results: BenchResults, markdown: string, svg: string): string[] {
+  const problems: string[] = [];
+  for (const skip of results.skipped) {
+    problems.push(`${skip.name} skipped${skip.scenario ? ` in ${skip.scenario}` : ''}: ${skip.reason}`);
+  }
+  for (const [id, contenders] of Object.entries(EXPECTED)) {
+    const scenario = results.throughput.find((result) => result.id === id);
+    if (scenario === undefined) {
+      problems.push(`scenario ${id} did not run`);
+      continue;
+    }
+    for (const contender of contenders) {
+      const entry = scenario.entries.find((candidate) => candidate.contender === contender);
+      check(problems, entry !== undefined, `${id}: ${contender} has no result`);
+      if (entry === undefined) continue;
+      check(
+        problems,
+        entry.rounds.length === results.config.rounds && entry.rounds.every((value) => value > 0),
+        `${id}: ${contender} measured rounds ${JSON.stringify(entry.rounds)}`,
+      );
+      if (contender !== scenario.baseline)
+        check(problems, entry.ratio !== null, `${id}: ${contender} has no ratio`);
+      if (scenario.latency) {
+        check(
+          problems,
+          entry.p50Micros !== null && entry.p99Micros !== null,
+          `${id}: ${contender} has no latency`,
+        );
+      }
+    }
+  }
+  for (const goal of results.goals) check(problems, goal.value !== null, `goal not measured: ${goal.label}`);
+  check(problems, results.goals.length === 8, `expected 8 goals, got ${results.goals.length}`);
+  const scale = results.scale;
+  check(problems, scale !== null, 'suite 4 (scale) did not run');
+  if (scale !== null) {
+    check(
+      problems,
+      scale.waiters.some((entry) => entry.contender === 'wspool-pool'),
+      'waiters: no wspool result',
+    );
+    check(
+      problems,
+      scale.fill.some((entry) => entry.contender === 'raw-ws'),
+      'fill: no raw ws baseline',
+    );
+    check(
+      problems,
+      scale.memory.some((entry) => entry.contender === 'wspool-pool'),
+      'memory: no wspool result',
+    );
+  }
+  check(problems, markdown.includes('## Goals'), 'latest.md has no goals table');
+  check(problems, svg.trimStart().startsWith('<svg'), 'ratios.svg is not an SVG');
+  return problems;
+}
+
+/** This process's environment without any `BENCH_*` setting, so the check is the same everywhere. */
+function benchFreeEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('BENCH_')));
+}
+
+/** Runs bench/run.ts in quick mode, writing into `outDir`; resolves with its exit code. */
+function runQuickBench(outDir: string): Promise<number | null> {
+  const child = fork(RUN, [], {
+    execArgv: ['--import', import.meta.resolve('tsx')],
+    env: { ...benchFreeEnv(), BENCH_QUICK: '1', BENCH_OUT: outDir },
+    stdio: 'inherit',
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the quick bench run did not finish within ${TIMEOUT_MS / 1000} s`));
+    }, TIMEOUT_MS);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const outDir = await mkdtemp(join(tmpdir(), 'wspool-bench-smoke-'));
+  try {
+    const code = await runQuickBench(outDir);
+    if (code !== 0) throw new Error(`bench/run.ts exited with code ${String(code)}`);
+    const results = JSON.parse(await readFile(join(outDir, 'latest.json'), 'utf8')) as BenchResults;
+    const markdown = await readFile(join(outDir, 'latest.md'), 'utf8');
+    const svg = await readFile(join(outDir, 'ratios.svg'), 'utf8');
+    const problems = inspect(results, markdown, svg);
+    if (problems.length > 0) {
+      throw new Error(`the bench ran but its results are incomplete:\n- ${problems.join('\n- ')}`);
+    }
+    console.log('bench smoke: every suite and contender ran; results, Markdown and SVG written');
+  } finally {
+    await rm(outDir, { recursive: true, force: true });
+  }
+}
+
+await main();
