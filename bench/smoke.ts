@@ -9,12 +9,12 @@
  *
  * @module
  */
-import { fork } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { forkTs } from './lib/fork-ts.js';
 import type { BenchResults } from './lib/results.js';
 
 const RUN = fileURLToPath(new URL('./run.ts', import.meta.url));
@@ -97,11 +97,7 @@ function benchFreeEnv(): NodeJS.ProcessEnv {
 
 /** Runs bench/run.ts in quick mode, writing into `outDir`; resolves with its exit code. */
 function runQuickBench(outDir: string): Promise<number | null> {
-  const child = fork(RUN, [], {
-    execArgv: ['--import', import.meta.resolve('tsx')],
-    env: { ...benchFreeEnv(), BENCH_QUICK: '1', BENCH_OUT: outDir },
-    stdio: 'inherit',
-  });
+  const child = forkTs(RUN, [], [], { ...benchFreeEnv(), BENCH_QUICK: '1', BENCH_OUT: outDir });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

@@ -8,15 +8,20 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 
-/** Forks `modulePath` (absolute) with `args`; `nodeFlags` go before the loader (`--expose-gc`, …). */
+/**
+ * Forks `modulePath` (absolute) with `args`; `nodeFlags` go before the loader (`--expose-gc`, …).
+ * The child inherits this process's environment unless `env` is given.
+ */
 export function forkTs(
   modulePath: string,
   args: readonly string[] = [],
   nodeFlags: readonly string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
 ): ChildProcess {
   const loader = import.meta.resolve('tsx');
   return fork(modulePath, [...args], {
     execArgv: [...nodeFlags, '--import', loader],
+    env,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
 }
