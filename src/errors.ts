@@ -19,6 +19,7 @@
  * | `WSPOOL_ERR_CONN_RELEASED` | a handle was used after `release()`/`destroy()` | acquire a new handle |
  * | `WSPOOL_ERR_REQUEST_TIMEOUT` | a multiplexed request got no reply in time | retry or raise `requestTimeout` |
  * | `WSPOOL_ERR_REMOTE` | the server answered a request with an error | the server's error is in `error.data` |
+ * | `WSPOOL_ERR_SUBSCRIPTION_OVERFLOW` | a subscriber fell `bufferSize` notifications behind (`overflow: 'error'`) | read faster, raise `bufferSize`, or use `overflow: 'drop-oldest'` |
  *
  * @module
  */
@@ -41,6 +42,7 @@ export const ERROR_CODES = [
   'WSPOOL_ERR_CONN_RELEASED',
   'WSPOOL_ERR_REQUEST_TIMEOUT',
   'WSPOOL_ERR_REMOTE',
+  'WSPOOL_ERR_SUBSCRIPTION_OVERFLOW',
 ] as const;
 
 /** A stable error code; see the table in this module's docs. */

@@ -31,6 +31,7 @@ export { Pool, createPool } from './ws-pool/pool.js';
 export type { AcquireOptions, PoolCloseOptions } from './ws-pool/pool.js';
 export { PooledConnection } from './ws-pool/pooled-connection.js';
 export type { PoolConfig, BeforeConnectContext } from './ws-pool/config.js';
+export type { BackgroundErrorInfo, BackgroundPhase, OnError } from './ws-pool/on-error.js';
 export type { PoolStat, LeakReport } from './ws-pool/stat.js';
 export { MultiplexPool } from './multiplex/multiplex-pool.js';
 export { JsonRpcPool } from './multiplex/json-rpc-pool.js';

@@ -9,6 +9,7 @@ import {
 import { parseWsUrl } from '../connection/url.js';
 import { invalidConfig } from '../errors.js';
 import { checkDuration, checkInteger, checkKnownKeys, checkOptionalFunction } from '../util/validate.js';
+import type { OnError } from './on-error.js';
 
 /** What `beforeConnect` may change before each dial (e.g. refresh an auth token). */
 export interface BeforeConnectContext {
@@ -97,6 +98,13 @@ export interface PoolConfig extends Omit<ConnectOptions, 'signal'> {
    * @default false
    */
   trackLeaks?: boolean;
+  /**
+   * Receives every error that no caller sees — failed background dials (refill to `minConns`,
+   * re-subscribes), health-check failures, hook throws during close, endpoint ejections — as a
+   * `WsPoolError` with `info: { phase, url }` (URL redacted). Never called for an error that
+   * rejects a caller's promise; a throw inside it is ignored.
+   */
+  onError?: OnError;
 }
 
 /** Defaults of {@link PoolConfig}. */
@@ -136,6 +144,7 @@ export const POOL_OPTION_KEYS: ReadonlySet<string> = new Set([
   'afterRelease',
   'beforeClose',
   'trackLeaks',
+  'onError',
 ]);
 
 /** A pool config with every default applied (internal). */
@@ -158,6 +167,7 @@ export interface ResolvedPoolConfig {
   afterRelease: PoolConfig['afterRelease'];
   beforeClose: PoolConfig['beforeClose'];
   trackLeaks: boolean;
+  onError: OnError | undefined;
 }
 
 /**
@@ -215,5 +225,6 @@ export function resolvePoolConfig(config: PoolConfig, extraKeys?: ReadonlySet<st
     afterRelease: checkOptionalFunction('afterRelease', c.afterRelease),
     beforeClose: checkOptionalFunction('beforeClose', c.beforeClose),
     trackLeaks: c.trackLeaks ?? false,
+    onError: checkOptionalFunction('onError', c.onError),
   };
 }

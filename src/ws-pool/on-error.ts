@@ -1,0 +1,51 @@
+/**
+ * `onError`: where errors that no caller sees go — failed background dials (refills to `minConns`,
+ * re-subscribes), health-check failures, hook throws during close, endpoint ejections. An error
+ * that rejects a caller's promise never goes here. One reporter per pool, shared by both pool kinds.
+ * @module
+ */
+import { WsPoolError } from '../errors.js';
+import { scrubError } from '../util/redact.js';
+
+/** Where a background error happened (`info.phase` of {@link PoolConfig.onError}). */
+export type BackgroundPhase =
+  'refill' | 'health-check' | 'resubscribe' | 'unsubscribe' | 'close' | 'endpoint';
+
+/** What `onError` is told besides the error. */
+export interface BackgroundErrorInfo {
+  /** The work that failed. */
+  readonly phase: BackgroundPhase;
+  /** The (redacted) URL of the connection or endpoint concerned. */
+  readonly url: string;
+}
+
+/** The `onError` hook's shape. */
+export type OnError = (error: WsPoolError, info: BackgroundErrorInfo) => void;
+
+/**
+ * Report `error` to the pool's `onError` (a no-op without one). A value that is not a
+ * `WsPoolError` (a hook's throw) is wrapped, the thrown value as `cause`; a secret of `url` is
+ * scrubbed from it. A throw inside `onError` is ignored: reporting must never break the pool.
+ */
+export function reportBackground(
+  onError: OnError | undefined,
+  error: unknown,
+  phase: BackgroundPhase,
+  url: URL,
+  redactedUrl: string,
+): void {
+  if (onError === undefined) return;
+  const reported =
+    error instanceof WsPoolError
+      ? error
+      : new WsPoolError(
+          'WSPOOL_ERR_CONNECT_FAILED',
+          `A background ${phase} step failed (${error instanceof Error ? error.message : String(error)}); the pool carries on.`,
+          { cause: error instanceof Error ? scrubError(error, url) : error },
+        );
+  try {
+    onError(reported, Object.freeze({ phase, url: redactedUrl }));
+  } catch {
+    // A throw inside onError is ignored (API §2).
+  }
+}
