@@ -46,10 +46,10 @@ export interface EndpointHost {
   /**
    * Dial `endpoint` and ping it, then close that connection; resolve with the round trip in ms or
    * reject with why it failed. Bounded by the pool's `connectTimeout` + `pingTimeout`, and settles
-   * at once when the pool closes. The pool counts it toward `maxConns` while open; it rejects when
-   * there is no room, and the set tries again later.
+   * at once when the pool closes. The pool counts it toward `maxConns` while open; with no room
+   * under `maxConns` it resolves `undefined` at once, and the set tries again a little later.
    */
-  probe(endpoint: Endpoint): Promise<number>;
+  probe(endpoint: Endpoint): Promise<number | undefined>;
   /** `endpoint` is out: close its idle connections, send it no new work, report `error`. */
   ejected(endpoint: Endpoint, error: unknown): void;
   /** `endpoint` is back in rotation. */
@@ -249,6 +249,11 @@ export class EndpointSet {
       (rtt) => {
         endpoint.probing = false;
         if (this.#stopped) return;
+        if (rtt === undefined) {
+          // The pool is full: no probe now, and no verdict either. Try again after a short backoff.
+          this.#arm(endpoint, dialBackoff(1, this.#random(), this.#config.ejectionTime));
+          return;
+        }
         const health = endpoint.health;
         if (health.state === 'ejected') {
           endpoint.latency.observe(rtt, performance.now());

@@ -25,10 +25,19 @@ import type { ResolvedPoolConfig } from '../ws-pool/config.js';
 import { HealthChecker } from '../ws-pool/health.js';
 import { closePooledConnection } from '../ws-pool/close-connection.js';
 import { Refiller } from '../ws-pool/refiller.js';
-import { openPooledConnection } from '../ws-pool/open-connection.js';
+import { openPooledConnection, type OpenedConnection } from '../ws-pool/open-connection.js';
 import { connectionExpiry, isExpired, isIdleExpired, shouldPing } from '../ws-pool/policy.js';
 import { Channel, ChannelSet } from './channel.js';
 import { dialsNeeded } from './least-loaded.js';
+import {
+  EndpointSet,
+  type Endpoint,
+  type EndpointHost,
+  type EndpointStat,
+} from '../endpoints/endpoint-set.js';
+import { endpointReports, openOnEndpoints, probeEndpoint } from '../ws-pool/endpoint-dial.js';
+import { EndpointChannelSet } from './endpoint-channels.js';
+import { requestTimeoutError } from './errors.js';
 
 /** What the keeper needs from its pool: the request side. */
 export interface KeeperHost {
@@ -51,7 +60,9 @@ export type DialOutcome = null | { error: unknown };
 
 export class ConnectionKeeper {
   /** The open connections; the pool chooses among them. */
-  readonly channels = new ChannelSet();
+  readonly channels: ChannelSet;
+  /** With `endpoints` only: their health and the choice among them. */
+  readonly #endpoints: EndpointSet | undefined;
   readonly #config: ResolvedPoolConfig;
   readonly #maxInFlight: number;
   readonly #host: KeeperHost;
@@ -66,6 +77,8 @@ export class ConnectionKeeper {
   readonly #refiller: Refiller;
   /** Dials in progress. */
   dialing = 0;
+  /** Endpoint probes in progress: connections too (they count toward `maxConns`), but serve nobody. */
+  probing = 0;
   newConnsCount = 0;
   failedConnectCount = 0;
   maxLifetimeDestroyCount = 0;
@@ -84,6 +97,19 @@ export class ConnectionKeeper {
     setMaxListeners(0, this.#abort.signal);
     this.#health = new HealthChecker(config.healthCheckPeriod, () => this.#check());
     this.#refiller = new Refiller(config.minConns, () => this.#topUpOnce());
+    if (config.endpoints === undefined) {
+      this.#endpoints = undefined;
+      this.channels = new ChannelSet();
+    } else {
+      const endpoints = new EndpointSet(config.endpoints, this.#endpointHost(host.pool));
+      this.#endpoints = endpoints;
+      this.channels = new EndpointChannelSet(endpoints, (endpoint) => this.#want(endpoint));
+    }
+  }
+
+  /** Open, opening and probing connections: what counts toward `maxConns`. */
+  get total(): number {
+    return this.channels.size + this.dialing + this.probing;
   }
 
   /** Start the background check and the first fill of `minConns` (retried with backoff). */
@@ -92,14 +118,22 @@ export class ConnectionKeeper {
     this.#refiller.fill().catch(ignore); // a failure hands over to backed-off refills
   }
 
-  /** Open one connection; the host hears how it went first, then the returned promise settles. */
-  dial(): Promise<DialOutcome> {
+  /**
+   * Open one connection (with `endpoints`: on the best one, `first` if given, the next ones if it
+   * fails); the host hears how it went first, then the returned promise settles.
+   */
+  dial(first?: Endpoint): Promise<DialOutcome> {
     if (this.#stopped) return Promise.resolve({ error: poolClosedError('multiplexed pool') });
     this.dialing++;
-    const attempt = openPooledConnection(this.#config, this.#abort.signal).then(
-      ({ conn }): DialOutcome => {
+    const endpoints = this.#endpoints;
+    const opening: Promise<OpenedConnection & { endpoint?: Endpoint }> =
+      endpoints === undefined
+        ? openPooledConnection(this.#config, this.#abort.signal)
+        : openOnEndpoints(endpoints, this.#config, this.#abort.signal, first);
+    const attempt = opening.then(
+      (opened): DialOutcome => {
         this.dialing--;
-        this.#adopt(conn);
+        this.#adopt(opened.conn, opened.endpoint);
         return null;
       },
       (error: unknown): DialOutcome => {
@@ -126,7 +160,7 @@ export class ConnectionKeeper {
       this.#host.queued(),
       this.#maxInFlight,
       this.dialing,
-      this.channels.size + this.dialing,
+      this.total,
       this.#config.maxConns,
     );
     for (let i = 0; i < n; i++) void this.dial(); // never rejects
@@ -145,6 +179,7 @@ export class ConnectionKeeper {
     channel.accepting = false;
     channel.draining = false;
     this.channels.remove(channel);
+    if (channel.endpoint !== undefined) channel.endpoint.conns--;
     const conn = channel.conn;
     conn[kObserver](undefined);
     if (diagnostics.poolDestroy.hasSubscribers) {
@@ -156,8 +191,9 @@ export class ConnectionKeeper {
   }
 
   /** A dial succeeded: share the connection and give it the queue. */
-  #adopt(conn: Connection): void {
+  #adopt(conn: Connection, endpoint: Endpoint | undefined): void {
     if (this.#stopped || !conn.isOpen) {
+      if (endpoint !== undefined) endpoint.conns--;
       this.#track(conn, conn[kTerminate]().then(ignore));
       return;
     }
@@ -170,6 +206,7 @@ export class ConnectionKeeper {
     conn[kSetMessageHandler](this.#host.onFrame);
     conn[kDiscardPending](); // nothing can be queued after the greeting was dropped; stay sure
     conn[kObserver](this.#observer);
+    channel.endpoint = endpoint;
     this.channels.add(channel);
     this.#host.pump();
   }
@@ -181,14 +218,18 @@ export class ConnectionKeeper {
     channel.accepting = false;
     channel.draining = false;
     this.channels.remove(channel);
+    if (channel.endpoint !== undefined) channel.endpoint.conns--;
     if (diagnostics.poolDestroy.hasSubscribers) {
       diagnostics.poolDestroy.publish({ pool: this.#host.pool, reason: channel.destroyReason });
     }
     // The close code and reason are known from `closed`, which has already settled: one microtask.
     void conn.closed.then((info) => {
-      if (channel.inFlight > 0) {
-        this.#host.failCarried(channel, connectionClosedError(info.code, info.reason, conn[kLastError]));
+      const error = connectionClosedError(info.code, info.reason, conn[kLastError]);
+      // Closed by the peer or the network (a failed ping was counted as such already).
+      if (channel.endpoint !== undefined && channel.destroyReason === 'closed' && !this.#stopped) {
+        this.#endpoints?.failed(channel.endpoint, error, false);
       }
+      if (channel.inFlight > 0) this.#host.failCarried(channel, error);
       // Closed by the peer before it ever answered: repeats of that back off (see Refiller).
       if (!channel.served && channel.destroyReason === 'closed') this.#refiller.earlyClose();
       this.grow();
@@ -218,6 +259,7 @@ export class ConnectionKeeper {
     this.#stopped = true;
     this.#health.stop();
     this.#refiller.stop();
+    this.#endpoints?.stop();
     this.#abort.abort();
   }
 
@@ -243,6 +285,71 @@ export class ConnectionKeeper {
       await Promise.all(this.#closing.values());
     } finally {
       stopTimer(timer);
+    }
+  }
+
+  // ---- endpoints -------------------------------------------------------------------------------
+
+  /** A reply (or an error the server answered with) took `latencyMs`: the endpoint serves. */
+  replied(endpoint: Endpoint, latencyMs: number): void {
+    this.#endpoints?.succeeded(endpoint, latencyMs);
+  }
+
+  /** A request sent to `endpoint` timed out: a failure of that endpoint. */
+  timedOut(endpoint: Endpoint, timeout: number): void {
+    this.#endpoints?.failed(endpoint, requestTimeoutError(timeout), false);
+  }
+
+  /** `stat().endpoints` (pools with `endpoints` only). */
+  endpointStat(): readonly EndpointStat[] | undefined {
+    if (this.#endpoints === undefined) return undefined;
+    (this.channels as EndpointChannelSet).countInFlight();
+    return this.#endpoints.stat();
+  }
+
+  /**
+   * The balance chose `endpoint` but no connection there has room: open one there if it has none
+   * open or opening and `maxConns` allows (otherwise the queue's growth decides).
+   */
+  #want(endpoint: Endpoint): void {
+    if (this.#stopped || endpoint.conns > 0 || this.total >= this.#config.maxConns) return;
+    void this.dial(endpoint); // never rejects
+  }
+
+  #endpointHost(pool: object): EndpointHost {
+    const reports = endpointReports(pool, this.#config);
+    return {
+      ...reports,
+      probe: (endpoint) => {
+        if (this.#stopped || this.total >= this.#config.maxConns) return Promise.resolve(undefined);
+        this.probing++;
+        return probeEndpoint(this.#config, endpoint, this.#abort.signal).finally(() => {
+          this.probing--;
+          this.grow(); // its room under maxConns is free again
+        });
+      },
+      ejected: (endpoint, error) => {
+        this.#evacuate((e) => e === endpoint);
+        reports.ejected(endpoint, error);
+      },
+      retargeted: (target) => this.#evacuate((e) => e !== target),
+    };
+  }
+
+  /**
+   * Connections whose endpoint takes no more work (`leaves`): those with nothing in flight close at
+   * once, the others take no new request and close when their last one settles.
+   * (Subscriptions, once the pool carries them, move off these connections here.)
+   */
+  #evacuate(leaves: (endpoint: Endpoint) => boolean): void {
+    for (const channel of [...this.channels.list]) {
+      if (channel.endpoint === undefined || !leaves(channel.endpoint) || !channel.accepting) continue;
+      if (channel.inFlight === 0) {
+        this.retire(channel, 'ejected');
+      } else {
+        channel.accepting = false;
+        channel.draining = true;
+      }
     }
   }
 
@@ -296,13 +403,15 @@ export class ConnectionKeeper {
   async #ping(channel: Channel): Promise<boolean> {
     channel.pinging = true;
     try {
-      await channel.conn.ping({ timeout: this.#config.pingTimeout });
+      const rtt = await channel.conn.ping({ timeout: this.#config.pingTimeout });
       channel.lastPingAt = now();
       this.#refiller.proven();
+      if (channel.endpoint !== undefined) this.#endpoints?.succeeded(channel.endpoint, rtt);
       return true;
-    } catch {
+    } catch (error) {
       // Closed meanwhile (the pool, or the peer): the close path has it; not a failed check.
       if (this.#stopped || !channel.conn.isOpen) return true;
+      if (channel.endpoint !== undefined) this.#endpoints?.failed(channel.endpoint, error, false);
       this.healthCheckDestroyCount++;
       channel.destroyReason = 'ping';
       void channel.conn[kTerminate]();

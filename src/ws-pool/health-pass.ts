@@ -21,6 +21,8 @@ export interface HealthPassHost {
   readonly refiller: Refiller;
   /** Destroy with a reason for diagnostics (`destroyEntry` in entry.ts). */
   destroy(resource: Resource<PoolEntry>, reason: DestroyReason): void;
+  /** A ping answered in `rtt` ms (pools with `endpoints`: a latency sample of its endpoint). */
+  readonly pinged?: ((entry: PoolEntry, rtt: number) => void) | undefined;
 }
 
 /** @internal The outcome of one pass, as `wspool:pool:health-check` reports it. */
@@ -58,8 +60,9 @@ export async function runHealthPass(host: HealthPassHost): Promise<HealthPassRes
     } else if (shouldPing(t - Math.max(resource.lastUsedAt, entry.lastPingAt), config.pingIdleAfter)) {
       pings.push(
         entry.conn.ping({ timeout: config.pingTimeout }).then(
-          () => {
+          (rtt) => {
             entry.lastPingAt = now();
+            host.pinged?.(entry, rtt);
             refiller.proven();
             resource.releaseUnused();
           },
@@ -98,8 +101,9 @@ export async function pingForAcquire(
   const limited = budget < pingTimeout;
   const timeout = limited ? Math.max(0, budget) : pingTimeout;
   try {
-    await resource.value.conn.ping(signal ? { timeout, signal } : { timeout });
+    const rtt = await resource.value.conn.ping(signal ? { timeout, signal } : { timeout });
     resource.value.lastPingAt = now();
+    host.pinged?.(resource.value, rtt);
     return true;
   } catch (error) {
     if (signal?.aborted && error === signal.reason) return 'aborted';

@@ -17,13 +17,15 @@ export interface OpenedConnection {
 
 /**
  * Dial one connection for a pool, running its hooks. Errors are `WsPoolError`s (hook throws as
- * `cause`); `signal` (the pool closing) abandons the dial.
+ * `cause`); `signal` (the pool closing) abandons the dial. `target` is the endpoint chosen (the
+ * pool's `url` by default); `beforeConnect` sees a copy of it.
  */
 export async function openPooledConnection(
   config: ResolvedPoolConfig,
   signal?: AbortSignal,
+  target: URL = config.url,
 ): Promise<OpenedConnection> {
-  const url = new URL(config.url.href);
+  const url = new URL(target.href);
   const headers = { ...config.connect.headers };
   if (config.beforeConnect) {
     try {

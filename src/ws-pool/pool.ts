@@ -33,6 +33,9 @@ import { destroyEntry, newPoolEntry, type PoolEntry } from './entry.js';
 import { HandleReturns } from './handle-returns.js';
 import { openPooledConnection } from './open-connection.js';
 import { redactUrl } from '../util/redact.js';
+import { EndpointSet, type Endpoint, type EndpointHost } from '../endpoints/endpoint-set.js';
+import { endpointReports, openOnEndpoints, probeEndpoint } from './endpoint-dial.js';
+import { WsPoolError } from '../errors.js';
 
 export type { AcquireOptions } from './acquire-options.js';
 
@@ -83,6 +86,10 @@ export class Pool implements AsyncDisposable {
   readonly #checksHost: AcquireHost;
   /** What `stat()` counts besides the core's (see {@link PoolCounters}). */
   readonly #counters = new PoolCounters();
+  /** With `endpoints` only: their health and the choice among them. */
+  readonly #endpoints: EndpointSet | undefined;
+  /** With `endpoints` only: every open entry, to find an ejected endpoint's connections. */
+  readonly #entries = new Set<PoolEntry>();
 
   /**
    * Validate `config` synchronously (`WSPOOL_ERR_INVALID_CONFIG` naming the field,
@@ -118,7 +125,13 @@ export class Pool implements AsyncDisposable {
     setMaxListeners(0, this.#dialAbort.signal);
     this.#health = new HealthChecker(resolved.healthCheckPeriod, () => this.#healthCheck());
     this.#refiller = new Refiller(resolved.minConns, () => this.#topUpOnce());
+    this.#endpoints =
+      resolved.endpoints === undefined
+        ? undefined
+        : new EndpointSet(resolved.endpoints, this.#endpointHost());
+    const endpoints = this.#endpoints;
     this.#checksHost = {
+      pinged: endpoints && ((entry, rtt) => endpoints.succeeded(entry.endpoint as Endpoint, rtt)),
       core: this.#core,
       config: resolved,
       counters: this.#counters,
@@ -262,7 +275,7 @@ export class Pool implements AsyncDisposable {
 
   /** A frozen snapshot of gauges and counters. Cheap and synchronous. */
   stat(): PoolStat {
-    return poolStat(this.#core.stat(), this.#counters);
+    return poolStat(this.#core.stat(), this.#counters, this.#endpoints?.stat());
   }
 
   /**
@@ -294,7 +307,8 @@ export class Pool implements AsyncDisposable {
     this.#closed = true;
     this.#health.stop();
     this.#refiller.stop();
-    // Dials in flight are abandoned: close() must not wait out a connectTimeout.
+    this.#endpoints?.stop();
+    // Dials (and endpoint probes) in flight are abandoned: close() must not wait out a connectTimeout.
     this.#dialAbort.abort(poolClosedError());
     this.#closing = this.#core.close(timeout === undefined ? {} : { timeout });
     return this.#closing;
@@ -314,6 +328,7 @@ export class Pool implements AsyncDisposable {
 
   async #dial(): Promise<PoolEntry> {
     const config = this.#config;
+    if (this.#endpoints !== undefined) return this.#dialEndpoint(this.#endpoints);
     const { conn, discarded } = await openPooledConnection(config, this.#dialAbort.signal);
     this.#counters.discardedMessages += discarded;
     conn[kSetDiscarding](true);
@@ -321,9 +336,64 @@ export class Pool implements AsyncDisposable {
     return newPoolEntry(conn, config);
   }
 
+  /** A dial of a pool with `endpoints`: the best endpoint, then the next ones if it fails. */
+  async #dialEndpoint(endpoints: EndpointSet): Promise<PoolEntry> {
+    const config = this.#config;
+    const { conn, discarded, endpoint } = await openOnEndpoints(endpoints, config, this.#dialAbort.signal);
+    this.#counters.discardedMessages += discarded;
+    conn[kSetDiscarding](true);
+    const entry = newPoolEntry(conn, config);
+    entry.endpoint = endpoint;
+    this.#entries.add(entry); // until #endpointGone, which the core's destroy always reaches
+    conn[kObserver]({
+      connectionClosed: (closed) => {
+        // Closed by the peer or the network, not by this pool: the endpoint failed.
+        if (!entry.disposing && !this.#closed) endpoints.failed(endpoint, closedError(entry), false);
+        this.#connectionClosed(closed as Connection);
+      },
+      messageDiscarded: (conn) => this.#observer.messageDiscarded(conn),
+    });
+    return entry;
+  }
+
+  /** The endpoint side of this pool: probes through a slot of the core, eviction of connections. */
+  #endpointHost(): EndpointHost {
+    const reports = endpointReports(this, this.#config);
+    return {
+      ...reports,
+      probe: (endpoint) => {
+        const release = this.#core.reserve();
+        if (release === undefined) return Promise.resolve(undefined); // full: try later
+        return probeEndpoint(this.#config, endpoint, this.#dialAbort.signal).finally(release);
+      },
+      ejected: (endpoint, error) => {
+        this.#evict((e) => e === endpoint);
+        reports.ejected(endpoint, error);
+      },
+      retargeted: (target) => this.#evict((e) => e !== target),
+    };
+  }
+
+  /**
+   * Connections whose endpoint takes no more work (`leaves`): idle ones close at once, borrowed
+   * ones on release (their lifetime is set to over: see {@link PoolEntry.expiresAt}).
+   */
+  #evict(leaves: (endpoint: Endpoint) => boolean): void {
+    for (const entry of this.#entries) {
+      if (entry.endpoint !== undefined && leaves(entry.endpoint)) {
+        entry.leaving = true;
+        entry.expiresAt = -Infinity;
+      }
+    }
+    for (const resource of [...this.#core.idleResources]) {
+      if (resource.value.leaving) destroyEntry(resource, 'ejected');
+    }
+  }
+
   async #disposeEntry(entry: PoolEntry, forced: boolean): Promise<void> {
     const conn = entry.conn;
     entry.handle = null;
+    if (entry.endpoint !== undefined) this.#endpointGone(entry);
     this.#borrowed.delete(entry);
     if (channels.poolDestroy.hasSubscribers) {
       channels.poolDestroy.publish({ pool: this, reason: forced ? 'closed' : entry.destroyReason });
@@ -332,6 +402,25 @@ export class Pool implements AsyncDisposable {
     if (!forced && entry.fresh && entry.destroyReason === 'closed') this.#refiller.earlyClose();
     if (!this.#closed && this.#core.totalCount < this.#config.minConns) this.#refiller.schedule(false);
     await closePooledConnection(conn, this.#config, forced, truncateReason(entry.closeReason));
+  }
+
+  /** An endpoint connection leaves the pool: uncount it; a failed ping is a failure of its endpoint. */
+  #endpointGone(entry: PoolEntry): void {
+    const endpoint = entry.endpoint as Endpoint;
+    if (entry.disposing) return;
+    entry.disposing = true;
+    this.#entries.delete(entry);
+    endpoint.conns--;
+    if (entry.destroyReason === 'ping' && !this.#closed) {
+      this.#endpoints?.failed(
+        endpoint,
+        new WsPoolError(
+          'WSPOOL_ERR_PING_TIMEOUT',
+          `A connection to ${endpoint.redacted} did not answer its ping within pingTimeout.`,
+        ),
+        false,
+      );
+    }
   }
 
   // ---- health ----------------------------------------------------------------------------------
@@ -370,6 +459,14 @@ export class Pool implements AsyncDisposable {
     if (failed) throw failed.reason;
     return created;
   }
+}
+
+/** The error of an endpoint connection closed under the pool (for the endpoint's failure count). */
+function closedError(entry: PoolEntry): WsPoolError {
+  return new WsPoolError(
+    'WSPOOL_ERR_CONNECTION_CLOSED',
+    `The connection to ${entry.conn.url} closed unexpectedly; the pool counts it against that endpoint.`,
+  );
 }
 
 /**

@@ -4,14 +4,14 @@ import { EndpointSet, type Endpoint, type EndpointHost } from '../../src/endpoin
 
 interface Probe {
   endpoint: Endpoint;
-  resolve: (rtt: number) => void;
+  resolve: (rtt: number | undefined) => void;
   reject: (error: unknown) => void;
 }
 
 class FakeHost implements EndpointHost {
   readonly probes: Probe[] = [];
   readonly events: string[] = [];
-  probe(endpoint: Endpoint): Promise<number> {
+  probe(endpoint: Endpoint): Promise<number | undefined> {
     return new Promise((resolve, reject) => this.probes.push({ endpoint, resolve, reject }));
   }
   ejected(endpoint: Endpoint): void {
@@ -100,6 +100,21 @@ describe('EndpointSet', () => {
     expect(set.stat()[0]!.ejections).toBe(2);
     vi.advanceTimersByTime(20_000);
     expect(set.stat()[0]!.ejections).toBe(0);
+    set.stop();
+  });
+
+  it('a probe with no room under maxConns is retried later, without a verdict', async () => {
+    const { set, host } = makeSet();
+    const e0 = set.list[0]!;
+    for (let i = 0; i < 3; i++) set.failed(e0, new Error('refused'), true);
+    vi.advanceTimersByTime(10_000);
+    host.probes.shift()!.resolve(undefined);
+    await flush();
+    expect(set.stat()[0]).toMatchObject({ state: 'ejected', ejections: 1, failures: 3 });
+    vi.advanceTimersByTime(1_000);
+    host.probes.shift()!.resolve(3);
+    await flush();
+    expect(set.stat()[0]!.state).toBe('ready');
     set.stop();
   });
 
