@@ -13,7 +13,7 @@
  *   `failbackAfter`, so the pool fails back even while idle.
  * @module
  */
-import { now, startTimer, stopTimer, type Timer } from '../clock.js';
+import { monotonic, now, startTimer, stopTimer, type Timer } from '../clock.js';
 import { leastLoaded, nextInPriority, priorityTarget, type Candidate } from './choose.js';
 import type { EndpointSpec, ResolvedEndpoints } from './config.js';
 import { dialBackoff, ejectionDuration, EndpointHealth, type EndpointState } from './health.js';
@@ -152,7 +152,7 @@ export class EndpointSet {
 
   /** The server at `endpoint` served; `latencyMs` (a handshake, ping or reply time) if measured. */
   succeeded(endpoint: Endpoint, latencyMs?: number): void {
-    if (latencyMs !== undefined) endpoint.latency.observe(latencyMs, performance.now());
+    if (latencyMs !== undefined) endpoint.latency.observe(latencyMs, monotonic());
     const health = endpoint.health;
     if (health.state === 'ready' && latencyMs !== undefined) return; // the hot case: nothing changes
     const wasHealthy = health.healthy;
@@ -187,6 +187,7 @@ export class EndpointSet {
   /** A snapshot per endpoint, in config order. */
   stat(): readonly EndpointStat[] {
     const at = now();
+    const mono = monotonic();
     return Object.freeze(
       this.list.map((endpoint): EndpointStat => {
         const health = endpoint.health;
@@ -196,7 +197,7 @@ export class EndpointSet {
           weight: endpoint.weight,
           openConns: endpoint.conns,
           inFlight: endpoint.inFlight,
-          latencyMs: endpoint.latency.value,
+          latencyMs: endpoint.latency.valueAt(mono),
           failures: health.failures,
           consecutiveFailures: health.consecutiveFailures,
           ejections: health.ejectionsAt(at),
@@ -256,7 +257,7 @@ export class EndpointSet {
         }
         const health = endpoint.health;
         if (health.state === 'ejected') {
-          endpoint.latency.observe(rtt, performance.now());
+          endpoint.latency.observe(rtt, monotonic());
           health.readmit(now());
           endpoint.retryAt = 0;
           this.#host.readmitted(endpoint);
@@ -281,10 +282,11 @@ export class EndpointSet {
   // ---- 'priority' ------------------------------------------------------------------------------
 
   #candidates(kind: LoadKind, at: number): Candidate[] {
+    const mono = monotonic();
     return this.list.map((endpoint) => ({
       weight: endpoint.weight,
       load: endpoint[kind],
-      latencyMs: endpoint.latency.value,
+      latencyMs: endpoint.latency.valueAt(mono),
       usable: endpoint.health.state !== 'ejected' && endpoint.retryAt <= at,
       healthy: endpoint.health.healthy,
       healthySince: endpoint.health.healthySince,

@@ -3,6 +3,10 @@
  * the average replaces it at once, so a server that turns slow is avoided at its first slow
  * answer; lower samples pull it down exponentially with time (decay about 10 s), so a server that
  * recovers wins its share back gradually instead of on one lucky reply.
+ *
+ * Reading decays it too (toward 0, as Finagle's does): an endpoint that gets no traffic because it
+ * was slow does not stay "slow" for ever on a stale sample — after a while it is cheap enough to be
+ * tried again, and that try measures it afresh.
  * @module
  */
 
@@ -19,9 +23,16 @@ export class PeakEwma {
     this.#tau = tau;
   }
 
-  /** The current average in ms, `undefined` until the first sample. */
+  /** The average as of the last sample, in ms; `undefined` until the first sample. */
   get value(): number | undefined {
     return this.#value;
+  }
+
+  /** The average at monotonic time `at`: the last value decayed by the time since, toward 0. */
+  valueAt(at: number): number | undefined {
+    const value = this.#value;
+    if (value === undefined) return undefined;
+    return value * Math.exp(-Math.max(0, at - this.#at) / this.#tau);
   }
 
   /** Record a round trip of `sample` ms taken at monotonic time `at`. */

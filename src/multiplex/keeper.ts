@@ -321,7 +321,7 @@ export class ConnectionKeeper {
     return {
       ...reports,
       probe: (endpoint) => {
-        if (this.#stopped || this.total >= this.#config.maxConns) return Promise.resolve(undefined);
+        if (this.#stopped || !this.#roomForProbe()) return Promise.resolve(undefined); // try later
         this.probing++;
         return probeEndpoint(this.#config, endpoint, this.#abort.signal).finally(() => {
           this.probing--;
@@ -334,6 +334,18 @@ export class ConnectionKeeper {
       },
       retargeted: (target) => this.#evacuate((e) => e !== target),
     };
+  }
+
+  /**
+   * Room under `maxConns` for a probe. When the pool is full, a connection with nothing in flight is
+   * spare and makes room (a pool full of idle connections must not keep an ejected endpoint out).
+   */
+  #roomForProbe(): boolean {
+    if (this.total < this.#config.maxConns) return true;
+    const spare = this.channels.list.find((channel) => channel.accepting && channel.inFlight === 0);
+    if (spare === undefined) return false;
+    this.retire(spare, 'idle');
+    return this.total < this.#config.maxConns;
   }
 
   /**

@@ -362,8 +362,8 @@ export class Pool implements AsyncDisposable {
     return {
       ...reports,
       probe: (endpoint) => {
-        const release = this.#core.reserve();
-        if (release === undefined) return Promise.resolve(undefined); // full: try later
+        const release = this.#reserveForProbe();
+        if (release === undefined) return Promise.resolve(undefined); // all borrowed: try later
         return probeEndpoint(this.#config, endpoint, this.#dialAbort.signal).finally(release);
       },
       ejected: (endpoint, error) => {
@@ -372,6 +372,20 @@ export class Pool implements AsyncDisposable {
       },
       retargeted: (target) => this.#evict((e) => e !== target),
     };
+  }
+
+  /**
+   * A slot under `maxConns` for a probe. When the pool is full, an idle connection is spare: the
+   * least recently used one makes room (a pool full of idle connections on the other endpoints must
+   * not keep an ejected one out for ever).
+   */
+  #reserveForProbe(): (() => void) | undefined {
+    const release = this.#core.reserve();
+    if (release !== undefined) return release;
+    const spare = this.#core.idleResources[0];
+    if (spare === undefined) return undefined;
+    destroyEntry(spare, 'idle');
+    return this.#core.reserve();
   }
 
   /**

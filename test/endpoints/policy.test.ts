@@ -104,6 +104,15 @@ describe('PeakEwma', () => {
     expect(ewma.value).toBeCloseTo(100 / Math.E, 6);
   });
 
+  it('decays toward 0 when read later: a stale slow sample does not keep an endpoint out for ever', () => {
+    const ewma = new PeakEwma(10_000);
+    expect(ewma.valueAt(0)).toBeUndefined();
+    ewma.observe(100, 0);
+    expect(ewma.valueAt(0)).toBe(100);
+    expect(ewma.valueAt(20_000)).toBeCloseTo(100 / Math.E ** 2, 6);
+    expect(ewma.value).toBe(100);
+  });
+
   it('ignores negative and non-finite samples', () => {
     const ewma = new PeakEwma();
     ewma.observe(-1, 0);
