@@ -93,10 +93,10 @@ export interface Subject {
 
 type Shared = Omit<PoolConfig, 'beforeAcquire' | 'afterRelease' | 'acquireTimeout' | 'trackLeaks'>;
 
-export const KINDS: readonly { kind: Subject['kind']; make(config: Shared): Subject }[] = [
+export const KINDS: readonly { kind: Subject['kind']; make: (config: Shared) => Subject }[] = [
   {
     kind: 'Pool',
-    make(config) {
+    make: (config) => {
       const pool = new Pool(config);
       return {
         kind: 'Pool',
@@ -115,7 +115,7 @@ export const KINDS: readonly { kind: Subject['kind']; make(config: Shared): Subj
   },
   {
     kind: 'JsonRpcPool',
-    make(config) {
+    make: (config) => {
       const pool = new JsonRpcPool(config);
       return {
         kind: 'JsonRpcPool',
