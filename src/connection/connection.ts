@@ -25,6 +25,7 @@ import {
 } from './inbox.js';
 import { Pings, type PingOptions } from './pings.js';
 import {
+  kCreate,
   kDiscardPending,
   kPark,
   kSendNow,
@@ -140,8 +141,13 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
     };
   }
 
-  /** @internal Use {@link connect}. */
-  constructor(ws: WebSocket, init: ConnectionInit) {
+  /** @internal How {@link connect} builds a connection: the constructor is private. */
+  static [kCreate](ws: WebSocket, init: ConnectionInit): Connection {
+    return new Connection(ws, init);
+  }
+
+  /** Connections are made by {@link connect}. */
+  private constructor(ws: WebSocket, init: ConnectionInit) {
     this.#ws = ws;
     this.url = init.url;
     this.#highWaterMark = init.sendHighWaterMark;

@@ -2,6 +2,8 @@
  * Package-internal hooks on a {@link Connection}, keyed by symbols that are not exported from the
  * package entry point. The pools use them; users cannot reach them by accident.
  */
+/** Builds a connection or a pool's handle: their constructors are private, so users cannot. */
+export const kCreate = Symbol('wspool.create');
 export const kObserver = Symbol('wspool.observer');
 export const kDiscardPending = Symbol('wspool.discardPending');
 export const kSetDiscarding = Symbol('wspool.setDiscarding');
