@@ -9,7 +9,7 @@ import type { Endpoint } from '../endpoints/endpoint-set.js';
 import type { Resource } from '../pool/resource.js';
 import type { PooledConnection } from './pooled-connection.js';
 
-/** @internal One pooled socket: the connection plus what the pool decided about it at creation. */
+/** One pooled socket: the connection plus what the pool decided about it at creation. */
 export interface PoolEntry {
   readonly conn: Connection;
   /**
