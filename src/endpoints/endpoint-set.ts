@@ -188,6 +188,7 @@ export class EndpointSet {
   stat(): readonly EndpointStat[] {
     const at = now();
     const mono = monotonic();
+    const floor = this.#fastest();
     return Object.freeze(
       this.list.map((endpoint): EndpointStat => {
         const health = endpoint.health;
@@ -197,7 +198,7 @@ export class EndpointSet {
           weight: endpoint.weight,
           openConns: endpoint.conns,
           inFlight: endpoint.inFlight,
-          latencyMs: endpoint.latency.valueAt(mono),
+          latencyMs: endpoint.latency.valueAt(mono, floor),
           failures: health.failures,
           consecutiveFailures: health.consecutiveFailures,
           ejections: health.ejectionsAt(at),
@@ -283,14 +284,25 @@ export class EndpointSet {
 
   #candidates(kind: LoadKind, at: number): Candidate[] {
     const mono = monotonic();
+    const floor = this.#fastest();
     return this.list.map((endpoint) => ({
       weight: endpoint.weight,
       load: endpoint[kind],
-      latencyMs: endpoint.latency.valueAt(mono),
+      latencyMs: endpoint.latency.valueAt(mono, floor),
       usable: endpoint.health.state !== 'ejected' && endpoint.retryAt <= at,
       healthy: endpoint.health.healthy,
       healthySince: endpoint.health.healthySince,
     }));
+  }
+
+  /** The lowest latency average of any endpoint (what stale averages decay toward). */
+  #fastest(): number {
+    let fastest = Infinity;
+    for (const endpoint of this.list) {
+      const value = endpoint.latency.value;
+      if (value !== undefined && value < fastest) fastest = value;
+    }
+    return fastest === Infinity ? 0 : fastest;
   }
 
   /** Re-evaluate the `'priority'` target; tell the host when it moved. */

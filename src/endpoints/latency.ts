@@ -4,9 +4,10 @@
  * answer; lower samples pull it down exponentially with time (decay about 10 s), so a server that
  * recovers wins its share back gradually instead of on one lucky reply.
  *
- * Reading decays it too (toward 0, as Finagle's does): an endpoint that gets no traffic because it
- * was slow does not stay "slow" for ever on a stale sample — after a while it is cheap enough to be
- * tried again, and that try measures it afresh.
+ * Reading decays it too, toward a floor the caller gives (the fastest endpoint's average): an
+ * endpoint that gets no traffic because it was slow does not stay "slow" for ever on a stale
+ * sample — after a while it looks as fast as the best one, is tried again, and that try measures it
+ * afresh. (Decaying toward 0 instead would keep the ratio between two idle endpoints for ever.)
  * @module
  */
 
@@ -28,11 +29,14 @@ export class PeakEwma {
     return this.#value;
   }
 
-  /** The average at monotonic time `at`: the last value decayed by the time since, toward 0. */
-  valueAt(at: number): number | undefined {
+  /**
+   * The average at monotonic time `at`: above `floor`, the excess decays with the time since the
+   * last sample (τ as for samples).
+   */
+  valueAt(at: number, floor: number): number | undefined {
     const value = this.#value;
-    if (value === undefined) return undefined;
-    return value * Math.exp(-Math.max(0, at - this.#at) / this.#tau);
+    if (value === undefined || value <= floor) return value;
+    return floor + (value - floor) * Math.exp(-Math.max(0, at - this.#at) / this.#tau);
   }
 
   /** Record a round trip of `sample` ms taken at monotonic time `at`. */

@@ -2,10 +2,15 @@
 // its own TCP proxy (the fault switch: down, up, slow), answering both protocols with their name —
 // a text frame gets the node's name back, a JSON-RPC call gets `result` = the name (`hang` is never
 // answered) — and one `Subject` per pool kind, so every scenario runs against Pool and JsonRpcPool.
+import timers from 'node:timers';
 import { vi } from 'vitest';
 import type WebSocket from 'ws';
 import { JsonRpcPool, Pool, type EndpointStat, type PoolConfig } from '../../src/index.js';
-import { turns } from '../helpers/async.js';
+import { realNow, turns } from '../helpers/async.js';
+
+// Captured at load, before a test fakes the clock.
+const realSetInterval = timers.setInterval;
+const realClearInterval = timers.clearInterval;
 import { startScriptedServer, startTcpProxy, type TcpProxy, type TestWsServer } from '../helpers/index.js';
 
 export interface Node {
@@ -163,4 +168,40 @@ export function shares(names: readonly string[], n: number): number[] {
   const out = Array.from({ length: n }, () => 0);
   for (const name of names) out[Number(name.slice(1))]!++;
   return out;
+}
+
+/**
+ * Under the fake clock: let it follow real time (so round trips measure what they take), while
+ * {@link advance} can still jump it ahead. `stop()` before the test ends.
+ */
+export function pacedClock(): { stop(): void } {
+  let last = realNow();
+  const handle = realSetInterval(() => {
+    const t = realNow();
+    vi.advanceTimersByTime(t - last);
+    last = t;
+  }, 2);
+  return { stop: () => realClearInterval(handle) };
+}
+
+/** Run calls, `concurrency` at a time, for `ms` of real time; the names that answered, and the errors. */
+export async function loadFor(
+  subject: Subject,
+  ms: number,
+  concurrency: number,
+): Promise<{ names: string[]; errors: unknown[] }> {
+  const names: string[] = [];
+  const errors: unknown[] = [];
+  const end = realNow() + ms;
+  const worker = async (): Promise<void> => {
+    while (realNow() < end) {
+      try {
+        names.push(await subject.call());
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { names, errors };
 }

@@ -5,7 +5,7 @@ import diagnostics from 'node:diagnostics_channel';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CHANNELS, WsPoolError } from '../../src/index.js';
 import { PoolJar, until, useFakeClock, within, wsErrorOf } from '../multiplex/support.js';
-import { advance, KINDS, load, shares, startCluster, type Cluster } from './cluster.js';
+import { advance, KINDS, load, loadFor, pacedClock, shares, startCluster, type Cluster } from './cluster.js';
 
 let cluster: Cluster;
 const jar = new PoolJar();
@@ -90,6 +90,40 @@ describe.each(KINDS)('$kind with endpoints', ({ make }) => {
     const back = await load(pool, 50, 4);
     expect(back.errors).toEqual([]);
     expect(shares(back.names, 3)).toEqual([50, 0, 0]);
+  });
+
+  it('one slow (+100 ms each way): its share collapses, then recovers once it is fast again', async () => {
+    useFakeClock();
+    const clock = pacedClock(); // round trips measure real time; advance() still jumps ahead
+    try {
+      const pool = jar.add(
+        make({
+          ...BASE,
+          endpoints: cluster.urls.slice(0, 2),
+          maxConns: 6,
+          maxConnLifetime: 1_000, // exclusive pools re-place connections as they are replaced
+          healthCheckPeriod: 500,
+          pingIdleAfter: 250,
+        }),
+      );
+      const before = shares((await loadFor(pool, 600, 6)).names, 2);
+      expect(before[1]! / (before[0]! + before[1]!)).toBeGreaterThan(0.1);
+      const slow = cluster.nodes[1]!.proxy;
+      slow.latency(100);
+      await loadFor(pool, 1_500, 6); // the slow answers come in, and connections turn over
+      const during = await loadFor(pool, 1_000, 6);
+      expect(during.errors).toEqual([]);
+      const [fast, slowShare] = shares(during.names, 2);
+      expect(slowShare! / (fast! + slowShare!)).toBeLessThan(0.05);
+      slow.latency(0);
+      // Pings on its connections, or with none left the decay of a stale average toward the
+      // fastest one's (τ = 10 s), bring it back into the choice.
+      await advance(120_000, 500);
+      const after = shares((await loadFor(pool, 800, 6)).names, 2);
+      expect(after[1]! / (after[0]! + after[1]!)).toBeGreaterThan(0.1);
+    } finally {
+      clock.stop();
+    }
   });
 
   it('weights 3:1 split the work 3:1', async () => {

@@ -104,13 +104,14 @@ describe('PeakEwma', () => {
     expect(ewma.value).toBeCloseTo(100 / Math.E, 6);
   });
 
-  it('decays toward 0 when read later: a stale slow sample does not keep an endpoint out for ever', () => {
+  it('decays toward a floor when read later: a stale slow sample does not keep an endpoint out for ever', () => {
     const ewma = new PeakEwma(10_000);
-    expect(ewma.valueAt(0)).toBeUndefined();
-    ewma.observe(100, 0);
-    expect(ewma.valueAt(0)).toBe(100);
-    expect(ewma.valueAt(20_000)).toBeCloseTo(100 / Math.E ** 2, 6);
-    expect(ewma.value).toBe(100);
+    expect(ewma.valueAt(0, 1)).toBeUndefined();
+    ewma.observe(101, 0);
+    expect(ewma.valueAt(0, 1)).toBe(101);
+    expect(ewma.valueAt(20_000, 1)).toBeCloseTo(1 + 100 / Math.E ** 2, 6);
+    expect(ewma.valueAt(20_000, 200)).toBe(101); // never raised to the floor
+    expect(ewma.value).toBe(101);
   });
 
   it('ignores negative and non-finite samples', () => {
