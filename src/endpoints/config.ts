@@ -9,7 +9,15 @@ import { redactUrl } from '../util/redact.js';
 import { checkDuration, checkInteger } from '../util/validate.js';
 
 /** One entry of `endpoints`: a URL, or a URL with its weight. */
-export type EndpointInput = string | URL | { url: string | URL; weight?: number };
+export type EndpointInput =
+  | string
+  | URL
+  | {
+      /** A `ws:` or `wss:` URL. */
+      url: string | URL;
+      /** Share relative to the other endpoints, a finite number > 0. @default 1 */
+      weight?: number;
+    };
 
 /** How a pool with several endpoints spreads its work (see {@link EndpointOptions.balance}). */
 export type BalanceMode = 'least-loaded' | 'priority';

@@ -25,6 +25,7 @@ export interface EndpointStat {
   readonly url: string;
   /** `'connecting'` until its first result, `'ready'` after a success, `'failing'` after a failure, or `'ejected'`. */
   readonly state: EndpointState;
+  /** Its configured weight (default 1). */
   readonly weight: number;
   /** Open and opening connections (probes included). */
   readonly openConns: number;
@@ -34,6 +35,7 @@ export interface EndpointStat {
   readonly latencyMs: number | undefined;
   /** Failures ever counted. */
   readonly failures: number;
+  /** Failures since its last success; `ejectAfterFailures` of them eject it. */
   readonly consecutiveFailures: number;
   /** Ejections, less one for each `ejectionTime` it stayed healthy since. */
   readonly ejections: number;

@@ -98,7 +98,7 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
     this.#keeper.start();
   }
 
-  /** The redacted URL connections are dialled to. */
+  /** The redacted URL connections are dialled to (with `endpoints`: the first one; see `stat().endpoints`). */
   get url(): string {
     return redactUrl(this.#config.url);
   }

@@ -74,11 +74,17 @@ export interface InstrumentableStat {
 export interface InstrumentableEndpointStat {
   /** The redacted URL: the `endpoint` attribute. */
   readonly url: string;
+  /** `'ejected'` sets `wspool.endpoint.ejected` to 1. */
   readonly state: string;
+  /** `wspool.endpoint.connections`. */
   readonly openConns: number;
+  /** `wspool.endpoint.requests.in_flight`. */
   readonly inFlight: number;
+  /** `wspool.endpoint.latency` (not observed while `undefined`). */
   readonly latencyMs: number | undefined;
+  /** `wspool.endpoint.failures`. */
   readonly failures: number;
+  /** `wspool.endpoint.ejections`. */
   readonly ejections: number;
 }
 
