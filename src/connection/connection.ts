@@ -24,7 +24,7 @@ import {
   type ReadOptions,
 } from './inbox.js';
 import { Pings, type PingOptions } from './pings.js';
-import { KeepAlive, kDead, kHeardAt, kProbe, kQuietSince, type KeepAliveHost } from './keep-alive.js';
+import { KeepAlive, kDead, kHeardAt, kProbe, kQuietSince } from './keep-alive.js';
 import {
   kCreate,
   kDiscardPending,
@@ -99,7 +99,7 @@ let onSocketError: (this: WebSocket, error: Error) => void;
  * for await (const msg of conn) console.log(msg);
  * ```
  */
-export class Connection implements AsyncDisposable, AsyncIterable<Message>, KeepAliveHost {
+export class Connection implements AsyncDisposable, AsyncIterable<Message> {
   /** The URL, with credentials and query values redacted. */
   readonly url: string;
   /** Epoch ms when the connection opened. */
