@@ -424,10 +424,11 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message>, Keep
 
   /**
    * @internal Route every inbound message to `handler` instead of the inbox (the multiplexed pool
-   * matches replies as they arrive). Messages already queued stay in the inbox.
+   * matches replies as they arrive). Messages already queued (a greeting) go to it first, in order.
    */
   [kSetMessageHandler](handler: ((message: Message) => void) | undefined): void {
     this.#handler = handler;
+    if (handler !== undefined) this.#inbox.drainTo(handler);
   }
 
   /**

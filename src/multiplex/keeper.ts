@@ -12,7 +12,6 @@ import { MAX_TIMER_MS, now, startTimer, stopTimer, type Timer } from '../clock.j
 import type { Connection } from '../connection/connection.js';
 import type { Message } from '../connection/inbox.js';
 import {
-  kDiscardPending,
   kLastError,
   kObserver,
   kSetMessageHandler,
@@ -102,7 +101,7 @@ export class ConnectionKeeper {
   dial(): Promise<DialOutcome> {
     if (this.#stopped) return Promise.resolve({ error: poolClosedError('multiplexed pool') });
     this.dialing++;
-    const attempt = openPooledConnection(this.#config, this.#abort.signal).then(
+    const attempt = openPooledConnection(this.#config, this.#abort.signal, true).then(
       ({ conn }): DialOutcome => {
         this.dialing--;
         this.#adopt(conn);
@@ -176,8 +175,8 @@ export class ConnectionKeeper {
       conn,
       connectionExpiry(conn.createdAt, config.maxConnLifetime, config.maxConnLifetimeJitter, Math.random()),
     );
+    // Frames that came before (a greeting, a push right after the handshake) go first, in order.
     conn[kSetMessageHandler](this.#host.onFrame);
-    conn[kDiscardPending](); // nothing can be queued after the greeting was dropped; stay sure
     conn[kObserver](this.#observer);
     this.channels.add(channel);
     this.#host.pump();
