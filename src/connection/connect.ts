@@ -12,6 +12,7 @@ import { WsPoolError } from '../errors.js';
 import { redactUrl, scrubError } from '../util/redact.js';
 import { Connection } from './connection.js';
 import { kCreate } from './internal.js';
+import { TLS_CODES } from './tls-codes.js';
 import {
   resolveConnectOptions,
   type ConnectOptions,
@@ -156,16 +157,6 @@ function tlsOptions(options: ResolvedConnectOptions): Partial<ClientOptions> & {
   if (tls.servername !== undefined) out.servername = tls.servername;
   return out;
 }
-
-/** Node error codes of a failed TLS certificate check (used for advice here and in the CLI). */
-export const TLS_CODES: ReadonlySet<string> = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
 
 function connectFailed(url: URL, shownUrl: string, cause: unknown, status?: number): WsPoolError {
   if (status !== undefined) {
