@@ -105,6 +105,8 @@ export function dial(
         maxBufferedMessages: options.maxBufferedMessages,
         sendHighWaterMark: options.sendHighWaterMark,
         closeTimeout: options.closeTimeout,
+        keepAliveInterval: options.keepAliveInterval,
+        pingTimeout: options.pingTimeout,
       });
       if (channels.connectionOpen.hasSubscribers) {
         channels.connectionOpen.publish({

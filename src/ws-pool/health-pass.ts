@@ -3,6 +3,7 @@
  * ping before hand-out. `HealthChecker` (`health.ts`) only owns the timer that runs the pass.
  */
 import { now } from '../clock.js';
+import { quietSince } from '../connection/internal.js';
 import type { DestroyReason } from '../diagnostics.js';
 import { WsPoolError } from '../errors.js';
 import type { ResourcePool } from '../pool/resource-pool.js';
@@ -55,7 +56,12 @@ export async function runHealthPass(host: HealthPassHost): Promise<HealthPassRes
       counters.maxIdleDestroyCount++;
       host.destroy(resource, 'idle');
       destroyed++;
-    } else if (shouldPing(t - Math.max(resource.lastUsedAt, entry.lastPingAt), config.pingIdleAfter)) {
+    } else if (
+      shouldPing(
+        t - Math.max(resource.lastUsedAt, entry.lastPingAt, quietSince(entry.conn)),
+        config.pingIdleAfter,
+      )
+    ) {
       pings.push(
         entry.conn.ping({ timeout: config.pingTimeout }).then(
           () => {
