@@ -21,7 +21,7 @@ import {
 } from './options.js';
 import { parseWsUrl } from './url.js';
 
-export { TLS_CODES } from './connect-errors.js';
+export { TLS_CODES } from './tls-codes.js';
 
 /**
  * Open a standalone WebSocket connection.
