@@ -21,7 +21,6 @@ import {
 } from './options.js';
 import { parseWsUrl } from './url.js';
 
-export { TLS_CODES } from './tls-codes.js';
 
 /**
  * Open a standalone WebSocket connection.
