@@ -1,5 +1,5 @@
 /**
- * CPU profile of one hot path, for speed work: `npx tsx bench/profile.ts [echo|acquire|rpc]` runs it
+ * CPU profile of one hot path, for speed work: `npx tsx bench/profile.ts [echo|acquire|rpc|batch]` runs it
  * for a few seconds against the bench server (its own process) and prints the top functions by
  * self time from a V8 CPU profile taken in-process with `node:inspector`.
  */
@@ -23,9 +23,16 @@ async function main(): Promise<void> {
   let ops = 0;
   const until = Date.now() + seconds * 1000;
   await session.post('Profiler.enable');
-  if (mode === 'rpc') {
+  const cpuStart = process.cpuUsage();
+  if (mode === 'rpc' || mode === 'batch') {
     const { JsonRpcPool } = await import('../src/index.js');
-    const pool = new JsonRpcPool({ url: server.url('/rpc'), minConns: 4, maxConns: 4 });
+    const pool = new JsonRpcPool({
+      url: server.url('/rpc'),
+      minConns: 4,
+      maxConns: 4,
+      maxInFlightPerConn: 64,
+      batch: mode === 'batch',
+    });
     await pool.call('echo', [1]);
     await session.post('Profiler.start');
     await Promise.all(
@@ -57,6 +64,7 @@ async function main(): Promise<void> {
     );
     await pool.close();
   }
+  const cpu = process.cpuUsage(cpuStart);
   const { profile } = await session.post('Profiler.stop');
   await server.stop();
   const nodes = profile.nodes as ProfileNode[];
@@ -67,7 +75,9 @@ async function main(): Promise<void> {
     const key = `${n.callFrame.functionName || '(anonymous)'} ${file}:${n.callFrame.lineNumber + 1}`;
     byName.set(key, (byName.get(key) ?? 0) + (n.hitCount ?? 0));
   }
-  console.log(`${mode}: ${ops} ops in ${seconds}s = ${Math.round(ops / seconds)} ops/s; ${total} samples`);
+  console.log(
+    `${mode}: ${ops} ops in ${seconds}s = ${Math.round(ops / seconds)} ops/s; ${total} samples; client CPU ${((cpu.user + cpu.system) / ops).toFixed(2)} µs/op (profiler on)`,
+  );
   for (const [name, hits] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
     console.log(`${((hits / total) * 100).toFixed(1).padStart(5)}%  ${name}`);
   }

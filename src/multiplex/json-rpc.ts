@@ -11,6 +11,7 @@
  */
 import type { Message } from '../connection/inbox.js';
 import { WsPoolError, invalidConfig } from '../errors.js';
+import { decodeReplyList } from './batcher.js';
 import type { Codec, Reply } from './codec.js';
 
 /** One JSON-RPC call: a method and its optional structured params (an array or an object). */
@@ -69,7 +70,8 @@ export class JsonRpcCodec implements Codec<JsonRpcCall, unknown> {
     const parsed = JSON.parse(typeof frame === 'string' ? frame : textDecoder.decode(frame)) as unknown;
     if (typeof parsed === 'object' && parsed !== null) {
       if (Array.isArray(parsed)) {
-        const reply = decodeBatch(parsed);
+        // A `callBatch` reply (string ids), else the replies to automatically batched calls.
+        const reply = decodeBatch(parsed) ?? decodeReplyList(parsed);
         if (reply !== undefined) return reply;
       } else {
         const message = parsed as { id?: unknown; method?: unknown; result?: unknown; error?: unknown };
