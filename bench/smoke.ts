@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { forkTs } from './lib/fork-ts.js';
+import { GOAL_COUNT } from './lib/goals.js';
 import type { BenchResults } from './lib/results.js';
 
 const RUN = fileURLToPath(new URL('./run.ts', import.meta.url));
@@ -26,7 +27,15 @@ const EXPECTED: Readonly<Record<string, readonly string[]>> = {
   'acquire-release-c1': ['wspool-pool', 'generic-pool', 'tarn', 'hand-pool'],
   'acquire-release-c100': ['wspool-pool', 'generic-pool', 'tarn', 'hand-pool'],
   'exclusive-echo': ['wspool-pool', 'generic-pool', 'tarn', 'hand-pool', 'raw-ws', 'wspool-connection'],
-  'json-rpc': ['wspool-jsonrpc', 'raw-ws'],
+  'json-rpc': [
+    'wspool-jsonrpc',
+    'wspool-jsonrpc-1conn',
+    'wspool-jsonrpc-batch',
+    'raw-ws',
+    'viem',
+    'ethers',
+    'rpc-websockets',
+  ],
 };
 
 function check(problems: string[], ok: boolean, problem: string): void {
@@ -65,7 +74,11 @@ function inspect(results: BenchResults, markdown: string, svg: string): string[]
     }
   }
   for (const goal of results.goals) check(problems, goal.value !== null, `goal not measured: ${goal.label}`);
-  check(problems, results.goals.length === 8, `expected 8 goals, got ${results.goals.length}`);
+  check(
+    problems,
+    results.goals.length === GOAL_COUNT,
+    `expected ${GOAL_COUNT} goals, got ${results.goals.length}`,
+  );
   const scale = results.scale;
   check(problems, scale !== null, 'suite 4 (scale) did not run');
   if (scale !== null) {

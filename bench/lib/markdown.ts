@@ -36,7 +36,13 @@ function table(
 
 function goalValue(goal: GoalResult): string {
   if (goal.value === null) return '—';
-  return goal.unit === 'B' ? formatBytes(goal.value) : formatRatio(goal.value);
+  if (goal.unit === 'B') return formatBytes(goal.value);
+  if (goal.unit === 'µs') return `${formatMicros(goal.value)} µs`;
+  const range =
+    goal.min === undefined || goal.max === undefined
+      ? ''
+      : ` (rounds ${formatRatioRange(goal.min, goal.max)})`;
+  return `${formatRatio(goal.value)}${range}`;
 }
 
 function goalStatus(goal: GoalResult): string {

@@ -64,7 +64,12 @@ export interface GoalResult {
   readonly label: string;
   readonly comparison: '>=' | '<=' | '<';
   readonly target: number;
-  readonly unit: 'x' | 'B';
+  readonly unit: 'x' | 'B' | 'µs';
+  /** Throughput goals: lowest and highest per-round ratio (the value is their median). */
+  readonly min?: number;
+  readonly max?: number;
+  /** CPU goals against peers: the peer with the lowest CPU per request. */
+  readonly cpuVersus?: string;
   /** Measured value, or `null` when a side did not run. */
   readonly value: number | null;
   readonly met: boolean | null;
