@@ -97,6 +97,13 @@ function inspect(results: BenchResults, markdown: string, svg: string): string[]
       scale.memory.some((entry) => entry.contender === 'wspool-pool'),
       'memory: no wspool result',
     );
+    for (const id of ['wspool-pool', 'raw-ws']) {
+      check(
+        problems,
+        scale.idle.some((entry) => entry.contender === id),
+        `idle connections at scale: no ${id} result`,
+      );
+    }
   }
   check(problems, markdown.includes('## Goals'), 'latest.md has no goals table');
   check(problems, svg.trimStart().startsWith('<svg'), 'ratios.svg is not an SVG');

@@ -167,6 +167,21 @@ function scaleSection(scale: ScaleResults): string {
       '',
     );
   }
+  if (scale.idle.length > 0) {
+    parts.push(
+      `### ${formatCount(scale.idle[0]?.connections ?? 0)} idle connections in one process (server in another; fill and heap + external)\n`,
+      table(
+        ['contender', 'fill', 'per connection', 'extra vs raw ws'],
+        scale.idle.map((entry) => [
+          entry.name,
+          formatMillis(entry.fillMs),
+          formatBytes(entry.bytesPerConn),
+          formatBytes(entry.extraVsRaw),
+        ]),
+      ),
+      '',
+    );
+  }
   return parts.join('\n');
 }
 
