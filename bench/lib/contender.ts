@@ -47,6 +47,12 @@ export interface ExclusivePoolOptions {
    * benchmark times exactly this, so open them in parallel if the library can.
    */
   readonly minConns: number;
+  /**
+   * Set by the fill and memory tests: ms a single dial may take before the library gives up.
+   * Raw ws has no such limit, and 10,000 sockets opened at once wait seconds in the server's
+   * accept queue; a pool that has one should use this instead of its default.
+   */
+  readonly connectTimeout?: number;
 }
 
 /** The raw limit for exclusive echo: `workers` callers, each owning one socket, no pool. */
