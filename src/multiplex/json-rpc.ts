@@ -59,11 +59,13 @@ export class JsonRpcCodec implements Codec<JsonRpcCall, unknown> {
   encode(req: JsonRpcCall, id: number | undefined): string {
     if (req instanceof JsonRpcBatch) return encodeBatch(req.calls, id);
     checkCall(req);
-    return stringify(
-      id === undefined
-        ? { jsonrpc: '2.0', method: req.method, params: req.params }
-        : { jsonrpc: '2.0', id, method: req.method, params: req.params },
-    );
+    // Written out rather than serialising a fresh object: no object per call, and the serialiser
+    // walks only the params (it was the largest client-side cost per call in a CPU profile).
+    // Params that serialise to nothing (a `toJSON` returning undefined) are left out, as before.
+    const params = req.params === undefined ? undefined : (stringify(req.params) as string | undefined);
+    const head = id === undefined ? '{"jsonrpc":"2.0","method":' : `{"jsonrpc":"2.0","id":${id},"method":`;
+    const method = JSON.stringify(req.method);
+    return params === undefined ? `${head}${method}}` : `${head}${method},"params":${params}}`;
   }
 
   decode(frame: Message): Reply<unknown> | undefined {
