@@ -3,6 +3,7 @@
  * for a few seconds against the bench server (its own process) and prints the top functions by
  * self time from a V8 CPU profile taken in-process with `node:inspector`.
  */
+import { readFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { createPool } from '../src/index.js';
 import { startServer } from './lib/server-process.js';
@@ -14,6 +15,17 @@ interface ProfileNode {
 }
 
 const mode = process.argv[2] ?? 'echo';
+
+/** CPU time (user + system, µs) of process `pid` so far, from /proc (Linux); 0 elsewhere. */
+function processCpuMicros(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return 0;
+  }
+}
 const seconds = Number(process.env['PROFILE_SECONDS'] ?? 3);
 
 async function main(): Promise<void> {
@@ -24,6 +36,7 @@ async function main(): Promise<void> {
   const until = Date.now() + seconds * 1000;
   await session.post('Profiler.enable');
   const cpuStart = process.cpuUsage();
+  const serverCpuStart = processCpuMicros(server.pid);
   if (mode === 'rpc' || mode === 'batch') {
     const { JsonRpcPool } = await import('../src/index.js');
     const pool = new JsonRpcPool({
@@ -65,6 +78,7 @@ async function main(): Promise<void> {
     await pool.close();
   }
   const cpu = process.cpuUsage(cpuStart);
+  const serverCpu = processCpuMicros(server.pid) - serverCpuStart;
   const { profile } = await session.post('Profiler.stop');
   await server.stop();
   const nodes = profile.nodes as ProfileNode[];
@@ -76,7 +90,7 @@ async function main(): Promise<void> {
     byName.set(key, (byName.get(key) ?? 0) + (n.hitCount ?? 0));
   }
   console.log(
-    `${mode}: ${ops} ops in ${seconds}s = ${Math.round(ops / seconds)} ops/s; ${total} samples; client CPU ${((cpu.user + cpu.system) / ops).toFixed(2)} µs/op (profiler on)`,
+    `${mode}: ${ops} ops in ${seconds}s = ${Math.round(ops / seconds)} ops/s; ${total} samples; client CPU ${((cpu.user + cpu.system) / ops).toFixed(2)} µs/op (user ${(cpu.user / ops).toFixed(2)}, profiler on), server CPU ${(serverCpu / ops).toFixed(2)} µs/op`,
   );
   for (const [name, hits] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
     console.log(`${((hits / total) * 100).toFixed(1).padStart(5)}%  ${name}`);
