@@ -92,7 +92,9 @@ async function main(): Promise<void> {
   console.log(
     `${mode}: ${ops} ops in ${seconds}s = ${Math.round(ops / seconds)} ops/s; ${total} samples; client CPU ${((cpu.user + cpu.system) / ops).toFixed(2)} µs/op (user ${(cpu.user / ops).toFixed(2)}, profiler on), server CPU ${(serverCpu / ops).toFixed(2)} µs/op`,
   );
-  for (const [name, hits] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
+  for (const [name, hits] of [...byName]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, Number(process.env['PROFILE_TOP'] ?? 25))) {
     console.log(`${((hits / total) * 100).toFixed(1).padStart(5)}%  ${name}`);
   }
 }
