@@ -26,7 +26,15 @@ const TIMEOUT_MS = 300_000;
 const EXPECTED: Readonly<Record<string, readonly string[]>> = {
   'acquire-release-c1': ['wspool-pool', 'generic-pool', 'tarn', 'hand-pool'],
   'acquire-release-c100': ['wspool-pool', 'generic-pool', 'tarn', 'hand-pool'],
-  'exclusive-echo': ['wspool-pool', 'generic-pool', 'tarn', 'hand-pool', 'raw-ws', 'wspool-connection'],
+  'exclusive-echo': [
+    'wspool-pool',
+    'wspool-withconnection',
+    'generic-pool',
+    'tarn',
+    'hand-pool',
+    'raw-ws',
+    'wspool-connection',
+  ],
   'json-rpc': [
     'wspool-jsonrpc',
     'wspool-jsonrpc-1conn',

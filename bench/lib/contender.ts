@@ -9,6 +9,7 @@
  * |---|---|
  * | `exclusivePool` | 1 acquire + release, 2 exclusive echo, 4 waiters / fill / memory |
  * | `echoWorkers` | 2 exclusive echo (the raw limit: one socket per worker, no pool) |
+ * | `echoClient` | 2 exclusive echo (a pool's one-call path: `withConnection`, `exchange`) |
  * | `rpcClient` | 3 multiplexed JSON-RPC |
  * | `openConnections` | 4 fill / memory (the raw baseline: plain sockets, no pool) |
  *
@@ -71,6 +72,16 @@ export interface EchoWorkersOptions {
   readonly connections: number;
 }
 
+/**
+ * A pool driven through one call per echo, the way the library offers it (`withConnection`,
+ * `exchange`): the call acquires, sends, reads the reply and releases.
+ */
+export interface EchoClient {
+  /** Sends `text` on a pooled connection and resolves with the reply. */
+  echo(text: string): Promise<string>;
+  close(): Promise<void>;
+}
+
 /** A multiplexed JSON-RPC 2.0 client. wspool's `JsonRpcPool` satisfies this as is. */
 export interface RpcClient {
   /** Sends one request and resolves with its `result` (rejects on an `error` response). */
@@ -105,6 +116,7 @@ export interface Contender {
   readonly name: string;
   readonly exclusivePool?: (options: ExclusivePoolOptions) => Promise<ExclusivePool>;
   readonly echoWorkers?: (options: EchoWorkersOptions) => Promise<EchoWorkers>;
+  readonly echoClient?: (options: ExclusivePoolOptions) => Promise<EchoClient>;
   readonly rpcClient?: (options: RpcClientOptions) => Promise<RpcClient>;
   readonly openConnections?: (options: OpenConnectionsOptions) => Promise<ConnectionSet>;
 }

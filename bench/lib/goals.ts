@@ -70,6 +70,21 @@ const GOALS: readonly Goal[] = [
     versus: 'generic-pool',
     atLeast: 1.05,
   },
+  // Issue 18: the one-call path a user writes, against any pool at all and against generic-pool.
+  {
+    kind: 'throughput',
+    scenario: 'exclusive-echo',
+    subject: 'wspool-withconnection',
+    versus: 'hand-pool',
+    atLeast: 1.0,
+  },
+  {
+    kind: 'throughput',
+    scenario: 'exclusive-echo',
+    subject: 'wspool-withconnection',
+    versus: 'generic-pool',
+    atLeast: 1.1,
+  },
   { kind: 'throughput', scenario: 'json-rpc', subject: 'wspool-jsonrpc', versus: 'raw-ws', atLeast: 0.9 },
   // Against the clients people pick instead (issue 18), and what batching buys.
   { kind: 'throughput', scenario: 'json-rpc', subject: 'wspool-jsonrpc', versus: 'viem', atLeast: 2 },
