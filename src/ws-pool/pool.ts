@@ -9,7 +9,7 @@
  * acquire it.
  */
 import { setMaxListeners } from 'node:events';
-import { monotonic } from '../clock.js';
+import { MAX_TIMER_MS, monotonic, startTimer, stopTimer, type Timer } from '../clock.js';
 import type { Connection, SendData } from '../connection/connection.js';
 import type { Message, ReadOptions } from '../connection/inbox.js';
 import { kObserver, kSetDiscarding, type ConnectionObserver } from '../connection/internal.js';
@@ -81,6 +81,9 @@ export class Pool implements AsyncDisposable {
    * against it, so none of them can hold up the close.
    */
   readonly #closeAbort = new AbortController();
+  /** Aborted when `close({ timeout })` runs out: `beforeClose` hooks still running are cut short. */
+  readonly #closeDeadline = new AbortController();
+  #closeTimer: Timer | undefined;
   readonly #refiller: Refiller;
   /** What the checked hand-out needs from this pool (see {@link checkOut}); built with the pool. */
   readonly #checkoutHost: CheckoutHost;
@@ -376,7 +379,16 @@ export class Pool implements AsyncDisposable {
     // Dials, their hooks, acquire checks and pings in flight are abandoned: close() must not wait
     // out a connectTimeout, a pingTimeout or a hook.
     this.#closeAbort.abort(poolClosedError());
-    this.#closing = this.#core.close(timeout === undefined ? {} : { timeout });
+    // The core forces borrowed connections at the timeout; beforeClose hooks still running then are
+    // cut short here (they are past the core's reach: their slots are already free).
+    if (timeout === 0) this.#closeDeadline.abort();
+    else if (timeout !== undefined && timeout !== Infinity) {
+      this.#closeTimer = startTimer(() => this.#closeDeadline.abort(), Math.min(timeout, MAX_TIMER_MS));
+    }
+    this.#closing = this.#core.close(timeout === undefined ? {} : { timeout }).finally(() => {
+      stopTimer(this.#closeTimer);
+      this.#closeTimer = undefined;
+    });
     return this.#closing;
   }
 
@@ -419,7 +431,14 @@ export class Pool implements AsyncDisposable {
     // The slot is already free: the refill must not wait on the user's hook below.
     if (!forced && entry.fresh && entry.destroyReason === 'closed') this.#refiller.earlyClose();
     if (!this.#closed && this.#core.totalCount < this.#config.minConns) this.#refiller.schedule(false);
-    await closePooledConnection(conn, this.#config, forced, truncateReason(entry.closeReason));
+    // Bound: closeTimeout and close({ timeout }) for the hook; closeTimeout for the handshake.
+    await closePooledConnection(
+      conn,
+      this.#config,
+      forced,
+      truncateReason(entry.closeReason),
+      this.#closeDeadline.signal,
+    );
   }
 
   // ---- health ----------------------------------------------------------------------------------
