@@ -12,7 +12,6 @@ import type { ReadOptions } from './inbox.js';
  * Run `send()`, then `read()` with what is left of the deadline. A send still waiting for room when
  * the deadline passes rejects `WSPOOL_ERR_READ_TIMEOUT` (the frame may still go out: the peer must
  * not be trusted to be in step any more); an abort rejects with `signal.reason`.
- * @internal
  */
 export function runExchange<R>(
   send: () => Promise<void>,

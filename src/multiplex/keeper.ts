@@ -17,6 +17,7 @@ import {
   kObserver,
   kSetMessageHandler,
   kTerminate,
+  quietSince,
   type ConnectionObserver,
 } from '../connection/internal.js';
 import { channels as diagnostics, type DestroyReason } from '../diagnostics.js';
@@ -272,7 +273,10 @@ export class ConnectionKeeper {
         this.retire(channel, 'idle');
       } else if (
         !channel.pinging &&
-        shouldPing(t - Math.max(channel.idleSince, channel.lastPingAt), config.pingIdleAfter)
+        shouldPing(
+          t - Math.max(channel.idleSince, channel.lastPingAt, quietSince(channel.conn)),
+          config.pingIdleAfter,
+        )
       ) {
         pings.push(
           this.#ping(channel).then((ok) => {

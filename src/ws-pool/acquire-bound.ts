@@ -7,7 +7,7 @@ import { MAX_TIMER_MS, monotonic, startTimer, stopTimer, type Timer } from '../c
 import { WsPoolError } from '../errors.js';
 import type { AcquireOptions as CoreAcquireOptions } from '../pool/options.js';
 
-/** @internal */
+/** The bound of one checked hand-out (see the module docs). */
 export class AcquireBound {
   /** The caller's timeout (ms, possibly `Infinity`), for messages. */
   readonly timeout: number;

@@ -31,7 +31,7 @@ import { isExpired } from './policy.js';
 import type { PooledConnection } from './pooled-connection.js';
 import type { PoolCounters } from './stat.js';
 
-/** @internal What the hand-out needs from its pool (one object per pool, built with it). */
+/** What the hand-out needs from its pool (one object per pool, built with it). */
 export interface CheckoutHost {
   readonly core: ResourcePool<PoolEntry>;
   readonly config: ResolvedPoolConfig;
@@ -53,7 +53,7 @@ export interface CheckoutHost {
 type Verdict = 'ok' | DestroyReason;
 
 /**
- * @internal Check out a connection: `first` (already taken from the core) or one taken now, checked,
+ * Check out a connection: `first` (already taken from the core) or one taken now, checked,
  * retried with another until one passes. `waited`: ms the caller already waited before this (its
  * deadline counts from when it called); `empty`: none was idle when it asked; `stack`: the caller's
  * (trackLeaks only).

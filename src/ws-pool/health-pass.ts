@@ -4,6 +4,7 @@
  * is a step of the checked hand-out (`checkout.ts`).
  */
 import { now } from '../clock.js';
+import { quietSince } from '../connection/internal.js';
 import type { DestroyReason } from '../diagnostics.js';
 import type { ResourcePool } from '../pool/resource-pool.js';
 import type { Resource } from '../pool/resource.js';
@@ -13,7 +14,7 @@ import { isExpired, isIdleExpired, shouldPing } from './policy.js';
 import type { Refiller } from './refiller.js';
 import type { PoolCounters } from './stat.js';
 
-/** @internal What the checks need from their pool (one object per pool). */
+/** What the checks need from their pool (one object per pool). */
 export interface HealthPassHost {
   readonly core: ResourcePool<PoolEntry>;
   readonly config: ResolvedPoolConfig;
@@ -27,7 +28,7 @@ export interface HealthPassHost {
   report(error: unknown): void;
 }
 
-/** @internal The outcome of one pass, as `wspool:pool:health-check` reports it. */
+/** The outcome of one pass, as `wspool:pool:health-check` reports it. */
 export interface HealthPassResult {
   /** Idle connections the pass looked at. */
   checked: number;
@@ -38,7 +39,7 @@ export interface HealthPassResult {
 }
 
 /**
- * @internal One background pass: evict, ping, top up. Never throws. Bounds: each ping by
+ * One background pass: evict, ping, top up. Never throws. Bounds: each ping by
  * `pingTimeout` and by `close()` (whose abort settles it at once, so close never waits for a pong);
  * the top-up by `connectTimeout` and `close()`.
  */
@@ -63,7 +64,12 @@ export async function runHealthPass(host: HealthPassHost): Promise<HealthPassRes
       counters.maxIdleDestroyCount++;
       host.destroy(resource, 'idle');
       destroyed++;
-    } else if (shouldPing(t - Math.max(resource.lastUsedAt, entry.lastPingAt), config.pingIdleAfter)) {
+    } else if (
+      shouldPing(
+        t - Math.max(resource.lastUsedAt, entry.lastPingAt, quietSince(entry.conn)),
+        config.pingIdleAfter,
+      )
+    ) {
       pings.push(
         entry.conn.ping({ timeout: config.pingTimeout, signal: closing }).then(
           () => {

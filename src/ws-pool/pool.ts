@@ -12,7 +12,7 @@ import { setMaxListeners } from 'node:events';
 import { MAX_TIMER_MS, monotonic, startTimer, stopTimer, type Timer } from '../clock.js';
 import type { Connection, SendData } from '../connection/connection.js';
 import type { Message, ReadOptions } from '../connection/inbox.js';
-import { kObserver, kSetDiscarding, type ConnectionObserver } from '../connection/internal.js';
+import { kCreate, kObserver, kSetDiscarding, type ConnectionObserver } from '../connection/internal.js';
 import { channels } from '../diagnostics.js';
 import { invalidConfig, poolClosedError } from '../errors.js';
 import { ResourcePool } from '../pool/resource-pool.js';
@@ -268,7 +268,7 @@ export class Pool implements AsyncDisposable {
     entry.fresh = false;
     this.#refiller.proven();
     conn[kSetDiscarding](false);
-    const handle = new PooledConnection(this.#handleOwner, conn, entry);
+    const handle = PooledConnection[kCreate](this.#handleOwner, conn, entry);
     entry.handle = handle;
     if (this.#config.trackLeaks) this.#borrowed.add(entry);
     entry.acquiredAt = resource.acquiredAt;
