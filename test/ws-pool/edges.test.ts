@@ -16,6 +16,7 @@ import {
   useSuiteServer,
   whoami,
   within,
+  wsErrorOf,
 } from './support.js';
 
 const jar = new PoolJar();
@@ -228,6 +229,27 @@ describe('defect 10: beforeConnect may replace ctx.url and ctx.headers', () => {
     expect(peer.headers['x-new']).toBe('new');
     expect(peer.headers['x-old']).toBeUndefined();
     conn.release();
+  });
+
+  it('a replacement that is not a URL or not a headers object fails that dial with a typed error', async () => {
+    const badUrl = jar.pool({
+      url: server.url,
+      maxConns: 1,
+      beforeConnect: (ctx) => {
+        (ctx as { url: unknown }).url = 'http://example.com/';
+      },
+    });
+    await wsErrorOf(badUrl.acquire(), 'WSPOOL_ERR_INVALID_URL');
+    const badHeaders = jar.pool({
+      url: server.url,
+      maxConns: 1,
+      beforeConnect: (ctx) => {
+        (ctx as { headers: unknown }).headers = null;
+      },
+    });
+    const error = await wsErrorOf(badHeaders.acquire(), 'WSPOOL_ERR_CONNECT_FAILED');
+    expect(error.message).toMatch(/ctx\.headers/);
+    expect(statOf(badHeaders).totalConns).toBe(0);
   });
 });
 
