@@ -22,19 +22,31 @@ export interface EndpointConnection extends OpenedConnection {
   readonly endpoint: Endpoint;
 }
 
+/** Options of {@link openOnEndpoints}, passed on to {@link openPooledConnection}. */
+export interface EndpointDialOptions {
+  /** Try this endpoint first (the balance wanted a connection there). */
+  readonly first?: Endpoint | undefined;
+  /** The acquire this dial runs for stopped waiting: its hooks stop, no further endpoint is tried. */
+  readonly ownerGaveUp?: AbortSignal | undefined;
+  /** Leave the greeting queued (multiplexed pools). */
+  readonly keepGreeting?: boolean;
+}
+
 /**
  * Open one connection on the best endpoint (`first`, if given, is tried first), trying the next on
  * each failure. Each failure counts against its endpoint; the handshake time is a latency sample.
  * Rejects `WSPOOL_ERR_CONNECT_FAILED` with an `AggregateError` of every endpoint's error once all
- * failed, or with the abort's error when `signal` fires (the pool closing). Bounded: each attempt
- * by `connectTimeout` (and the hooks' bounds), and there is one attempt per endpoint.
+ * failed, or with the abort's error when `closing` (the pool closing) or `ownerGaveUp` fires: an
+ * abort is nobody's failure. Bounded: each attempt by `connectTimeout` and the hooks' bounds, and
+ * there is one attempt per endpoint.
  */
 export async function openOnEndpoints(
   set: EndpointSet,
   config: ResolvedPoolConfig,
-  signal: AbortSignal,
-  first?: Endpoint,
+  closing: AbortSignal,
+  options: EndpointDialOptions = {},
 ): Promise<EndpointConnection> {
+  const { first, ownerGaveUp, keepGreeting = false } = options;
   const tried = new Set<Endpoint>();
   const errors: unknown[] = [];
   for (
@@ -46,12 +58,12 @@ export async function openOnEndpoints(
     endpoint.conns++; // an opening connection is load: parallel dials spread out
     const started = monotonic();
     try {
-      const opened = await openPooledConnection(config, signal, endpoint.url);
+      const opened = await openPooledConnection(config, closing, ownerGaveUp, keepGreeting, endpoint.url);
       set.succeeded(endpoint, monotonic() - started);
       return { conn: opened.conn, discarded: opened.discarded, endpoint };
     } catch (error) {
       endpoint.conns--;
-      if (signal.aborted) throw error;
+      if (closing.aborted || ownerGaveUp?.aborted === true) throw error;
       set.failed(endpoint, error, true);
       errors.push(error);
     }
@@ -91,7 +103,7 @@ async function dialAndPing(
   endpoint: Endpoint,
   signal: AbortSignal,
 ): Promise<number> {
-  const { conn } = await openPooledConnection(config, signal, endpoint.url);
+  const { conn } = await openPooledConnection(config, signal, undefined, false, endpoint.url);
   const cut = (): void => void conn[kTerminate]();
   signal.addEventListener('abort', cut);
   try {

@@ -43,6 +43,11 @@ export interface PoolStat {
   readonly healthCheckDestroyCount: number;
   /** Counter: messages dropped because nobody held the connection (left unread, or arrived while idle). */
   readonly discardedMessages: number;
+  /**
+   * Counter: releases that destroyed the connection because the work on it failed: `release(error)`,
+   * a release after a failed `exchange()`, and `withConnection` whose callback threw.
+   */
+  readonly errorReleaseCount: number;
   /** Per endpoint, in config order (pools with `endpoints`; absent with a single `url`). */
   readonly endpoints?: readonly EndpointStat[];
 }
@@ -71,6 +76,7 @@ export class PoolCounters {
   maxIdleDestroyCount = 0;
   healthCheckDestroyCount = 0;
   discardedMessages = 0;
+  errorReleaseCount = 0;
 }
 
 /** The {@link PoolStat} snapshot: the core's gauges and counts with the pool's own counters. */
@@ -97,6 +103,7 @@ export function poolStat(
     maxIdleDestroyCount: counters.maxIdleDestroyCount,
     healthCheckDestroyCount: counters.healthCheckDestroyCount,
     discardedMessages: counters.discardedMessages,
+    errorReleaseCount: counters.errorReleaseCount,
   };
   return Object.freeze(endpoints === undefined ? stat : { ...stat, endpoints });
 }
