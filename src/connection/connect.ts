@@ -12,6 +12,7 @@ import { WsPoolError } from '../errors.js';
 import { redactUrl } from '../util/redact.js';
 import { connectFailed } from './connect-errors.js';
 import { Connection } from './connection.js';
+import { kCreate } from './internal.js';
 import {
   resolveConnectOptions,
   type ConnectOptions,
@@ -48,7 +49,6 @@ const defaultDialer = (url: URL, { protocols, ...options }: DialOptions): WebSoc
 /**
  * Dial `url` with already-validated options. `headers` are passed separately so a pool's
  * `beforeConnect` hook can change them per dial.
- * @internal
  */
 export function dial(
   url: URL,
@@ -102,7 +102,7 @@ export function dial(
     const onOpen = (): void => {
       if (settled) return;
       cleanup();
-      const conn = new Connection(socket, {
+      const conn = Connection[kCreate](socket, {
         url: shownUrl,
         maxBufferedMessages: options.maxBufferedMessages,
         sendHighWaterMark: options.sendHighWaterMark,

@@ -24,8 +24,9 @@ import {
   type ReadOptions,
 } from './inbox.js';
 import { Pings, type PingOptions } from './pings.js';
-import { KeepAlive, kDead, kHeardAt, kProbe, kQuietSince, type KeepAliveHost } from './keep-alive.js';
+import { KeepAlive, kDead, kHeardAt, kProbe, kQuietSince } from './keep-alive.js';
 import {
+  kCreate,
   kDiscardPending,
   kPark,
   kSendNow,
@@ -98,7 +99,7 @@ let onSocketError: (this: WebSocket, error: Error) => void;
  * for await (const msg of conn) console.log(msg);
  * ```
  */
-export class Connection implements AsyncDisposable, AsyncIterable<Message>, KeepAliveHost {
+export class Connection implements AsyncDisposable, AsyncIterable<Message> {
   /** The URL, with credentials and query values redacted. */
   readonly url: string;
   /** Epoch ms when the connection opened. */
@@ -157,8 +158,13 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message>, Keep
     };
   }
 
-  /** @internal Use {@link connect}. */
-  constructor(ws: WebSocket, init: ConnectionInit) {
+  /** @internal How {@link connect} builds a connection: the constructor is private. */
+  static [kCreate](ws: WebSocket, init: ConnectionInit): Connection {
+    return new Connection(ws, init);
+  }
+
+  /** Connections are made by {@link connect}. */
+  private constructor(ws: WebSocket, init: ConnectionInit) {
     this.#ws = ws;
     this.url = init.url;
     this.#highWaterMark = init.sendHighWaterMark;

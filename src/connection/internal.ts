@@ -5,6 +5,8 @@
 import type { Connection } from './connection.js';
 import { kQuietSince } from './keep-alive.js';
 
+/** Builds a connection or a pool's handle: their constructors are private, so users cannot. */
+export const kCreate = Symbol('wspool.create');
 export const kObserver = Symbol('wspool.observer');
 export const kDiscardPending = Symbol('wspool.discardPending');
 export const kSetDiscarding = Symbol('wspool.setDiscarding');
