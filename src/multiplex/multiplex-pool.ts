@@ -426,6 +426,6 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
     this.#failQueued(error);
     for (const request of this.#registry.values()) this.#fail(request, error);
     this.#registry.stop();
-    await this.#keeper.close(timeout);
+    await this.#keeper.close(timeout); // bound: see ConnectionKeeper.close
   }
 }
