@@ -320,8 +320,8 @@ export class ConnectionKeeper {
   async #ping(channel: Channel): Promise<boolean> {
     channel.pinging = true;
     try {
-      // Bound: pingTimeout, or the socket's close (close() retires the channel; its ping rejects at
-      // once, so a ping in progress never holds close() up).
+      // Bound: pingTimeout, or the socket's close. close() does not wait for this ping: it closes the
+      // socket within its own bounds, and the ping rejects with the close.
       await channel.conn.ping({ timeout: this.#config.pingTimeout });
       channel.lastPingAt = now();
       this.#refiller.proven();
