@@ -6,16 +6,7 @@
  */
 import { WsPoolError } from '../errors.js';
 import { scrubError } from '../util/redact.js';
-
-/** Node error codes of a failed TLS certificate check (used for advice here and in the CLI). */
-export const TLS_CODES: ReadonlySet<string> = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
+import { TLS_CODES } from './tls-codes.js';
 
 /**
  * OpenSSL's words when the bytes that came back are not a TLS record: the port speaks plain text

@@ -21,8 +21,6 @@ import {
 } from './options.js';
 import { parseWsUrl } from './url.js';
 
-export { TLS_CODES } from './connect-errors.js';
-
 /**
  * Open a standalone WebSocket connection.
  *
