@@ -107,6 +107,7 @@ export class JsonRpcPool extends MultiplexPool<JsonRpcCall, unknown> {
     // rejected by the codec (WSPOOL_ERR_INVALID_CONFIG naming the field) before anything is sent.
     const batch = new JsonRpcBatch(calls.map((c) => ({ method: c?.method, params: c?.params })));
     // The batch rides the pool as one request under one correlation id (see json-rpc.ts).
+    // Bound: the request's timeout (requestTimeout by default, counted from here) and close().
     const reply = await this.request(batch as unknown as JsonRpcCall, options);
     if (!(reply instanceof BatchReply)) {
       // One response object under the batch's id instead of an array (JSON-RPC 2.0 §6 wants one).
