@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { forkTs } from './lib/fork-ts.js';
+import { GOAL_COUNT } from './lib/goals.js';
 import type { BenchResults } from './lib/results.js';
 
 const RUN = fileURLToPath(new URL('./run.ts', import.meta.url));
@@ -25,8 +26,24 @@ const TIMEOUT_MS = 300_000;
 const EXPECTED: Readonly<Record<string, readonly string[]>> = {
   'acquire-release-c1': ['wspool-pool', 'generic-pool', 'tarn', 'hand-pool'],
   'acquire-release-c100': ['wspool-pool', 'generic-pool', 'tarn', 'hand-pool'],
-  'exclusive-echo': ['wspool-pool', 'generic-pool', 'tarn', 'hand-pool', 'raw-ws', 'wspool-connection'],
-  'json-rpc': ['wspool-jsonrpc', 'raw-ws'],
+  'exclusive-echo': [
+    'wspool-pool',
+    'wspool-withconnection',
+    'generic-pool',
+    'tarn',
+    'hand-pool',
+    'raw-ws',
+    'wspool-connection',
+  ],
+  'json-rpc': [
+    'wspool-jsonrpc',
+    'wspool-jsonrpc-1conn',
+    'wspool-jsonrpc-batch',
+    'raw-ws',
+    'viem',
+    'ethers',
+    'rpc-websockets',
+  ],
 };
 
 function check(problems: string[], ok: boolean, problem: string): void {
@@ -65,7 +82,11 @@ function inspect(results: BenchResults, markdown: string, svg: string): string[]
     }
   }
   for (const goal of results.goals) check(problems, goal.value !== null, `goal not measured: ${goal.label}`);
-  check(problems, results.goals.length === 8, `expected 8 goals, got ${results.goals.length}`);
+  check(
+    problems,
+    results.goals.length === GOAL_COUNT,
+    `expected ${GOAL_COUNT} goals, got ${results.goals.length}`,
+  );
   const scale = results.scale;
   check(problems, scale !== null, 'suite 4 (scale) did not run');
   if (scale !== null) {
@@ -84,6 +105,13 @@ function inspect(results: BenchResults, markdown: string, svg: string): string[]
       scale.memory.some((entry) => entry.contender === 'wspool-pool'),
       'memory: no wspool result',
     );
+    for (const id of ['wspool-pool', 'raw-ws']) {
+      check(
+        problems,
+        scale.idle.some((entry) => entry.contender === id),
+        `idle connections at scale: no ${id} result`,
+      );
+    }
   }
   check(problems, markdown.includes('## Goals'), 'latest.md has no goals table');
   check(problems, svg.trimStart().startsWith('<svg'), 'ratios.svg is not an SVG');

@@ -39,4 +39,5 @@ export type { Codec, Reply } from './multiplex/codec.js';
 export type { MultiplexPoolConfig, RequestOptions } from './multiplex/config.js';
 export type { MultiplexPoolStat } from './multiplex/stat.js';
 export type { JsonRpcPoolConfig } from './multiplex/json-rpc-pool.js';
+export type { BatchOptions } from './multiplex/batcher.js';
 export type { JsonRpcCall, JsonRpcErrorObject } from './multiplex/json-rpc.js';

@@ -23,7 +23,9 @@ export function forkTs(
   const loader = import.meta.resolve('tsx');
   return fork(modulePath, [...args], {
     execArgv: [...nodeFlags, '--import', loader],
-    env,
+    // The alternatives' own `ws` copy (bench/node_modules) would find the native `bufferutil` they
+    // pull in; the root `ws` that wspool and raw ws use has none. Every copy masks in JavaScript.
+    env: { ...env, WS_NO_BUFFER_UTIL: '1' },
     stdio: ['ignore', output, output, 'ipc'],
   });
 }

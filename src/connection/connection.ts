@@ -24,6 +24,7 @@ import {
   type ReadOptions,
 } from './inbox.js';
 import { Pings, type PingOptions } from './pings.js';
+import { runExchange } from './exchange.js';
 import { KeepAlive, kDead, kHeardAt, kProbe, kQuietSince } from './keep-alive.js';
 import {
   kCreate,
@@ -314,6 +315,30 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
   }
 
   /**
+   * Send `data` (as {@link Connection.send}), then read the next message as its reply, in one call
+   * (for protocols without correlation ids). `timeout` covers the send and the reply together:
+   * `WSPOOL_ERR_READ_TIMEOUT` when it passes; an abort rejects with `signal.reason`. After a timeout
+   * or abort the reply may still arrive and would be read by the next read: treat the connection as
+   * out of step (a pooled handle is destroyed on release).
+   */
+  exchange(data: SendData, options?: ReadOptions): Promise<Message> {
+    return runExchange(
+      () => this.send(data),
+      (o) => this.read(o),
+      options,
+    );
+  }
+
+  /** {@link Connection.exchange} with `sendJSON(value)` and `readJSON<T>()`. */
+  exchangeJSON<T = unknown>(value: unknown, options?: ReadOptions): Promise<T> {
+    return runExchange(
+      () => this.sendJSON(value),
+      (o) => this.readJSON<T>(o),
+      options,
+    );
+  }
+
+  /**
    * Iterate messages. Ends on a normal close (1000/1001); throws the `WSPOOL_ERR_CONNECTION_CLOSED`
    * error otherwise, and whatever a read throws (abort, timeout).
    */
@@ -430,10 +455,11 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
 
   /**
    * @internal Route every inbound message to `handler` instead of the inbox (the multiplexed pool
-   * matches replies as they arrive). Messages already queued stay in the inbox.
+   * matches replies as they arrive). Messages already queued (a greeting) go to it first, in order.
    */
   [kSetMessageHandler](handler: ((message: Message) => void) | undefined): void {
     this.#handler = handler;
+    if (handler !== undefined) this.#inbox.drainTo(handler);
   }
 
   /**
@@ -496,14 +522,21 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
 
   // ---- private -------------------------------------------------------------------------------
 
-  /** `data` goes as a text frame if it is a string, else as a binary frame; `size` is its length. */
+  /**
+   * `data` goes as a text frame if it is a string, else as a binary frame; `size` is its length:
+   * bytes, or UTF-16 units for a string.
+   */
   #send(data: string | Uint8Array | ArrayBuffer, size: number): Promise<void> {
     const ws = this.#ws;
     if (ws.readyState !== OPEN || this.#closeStarted) return Promise.reject(this.#closedError());
     this.#lastUsedAt = now();
     const buffered = ws.bufferedAmount;
+    const mark = this.#highWaterMark;
+    // The mark is in bytes. A UTF-16 unit is at most 3 UTF-8 bytes, so only text that might not
+    // fit by that bound is measured (an O(n) scan); short text never is.
+    if (typeof data === 'string' && buffered + 3 * size >= mark) size = Buffer.byteLength(data);
     // Fast path: room below the high-water mark, so resolve without waiting for the write callback.
-    if (buffered + size < this.#highWaterMark) {
+    if (buffered + size < mark) {
       writeFrame(ws, data, buffered === 0, undefined);
       return RESOLVED;
     }

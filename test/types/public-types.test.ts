@@ -13,6 +13,7 @@ import {
   connect,
   createPool,
   type AcquireOptions,
+  type BatchOptions,
   type Codec,
   type Message,
   type MultiplexPoolConfig,
@@ -58,6 +59,21 @@ describe('generics', () => {
       expectTypeOf<Pool['withConnection']>().parameter(0).parameter(0).toEqualTypeOf<PooledConnection>();
     }));
 
+  it('exchange() resolves a Message and exchangeJSON<T>() T, on Connection, PooledConnection and Pool; release takes an error', () =>
+    typeOnly(() => {
+      const conn = {} as Connection;
+      const pooled = {} as PooledConnection;
+      const pool = {} as Pool;
+      expectTypeOf(conn.exchange('q')).toEqualTypeOf<Promise<Message>>();
+      expectTypeOf(conn.exchangeJSON<Quote>({ op: 'quote' })).toEqualTypeOf<Promise<Quote>>();
+      expectTypeOf(pooled.exchange(new Uint8Array(1), { timeout: 1 })).toEqualTypeOf<Promise<Message>>();
+      expectTypeOf(pooled.exchangeJSON({})).toEqualTypeOf<Promise<unknown>>();
+      expectTypeOf(pool.exchange('q', { timeout: 1 })).toEqualTypeOf<Promise<Message>>();
+      expectTypeOf(pool.exchangeJSON<Quote>({})).toEqualTypeOf<Promise<Quote>>();
+      expectTypeOf(pooled.release).parameter(0).toEqualTypeOf<unknown>();
+      expectTypeOf(pool.stat().errorReleaseCount).toEqualTypeOf<number>();
+    }));
+
   it('MultiplexPool<Req, Res> is inferred from its codec; request(req) takes Req and returns Promise<Res>', () =>
     typeOnly(() => {
       const codec: Codec<QuoteRequest, Quote> = {
@@ -97,6 +113,15 @@ describe('generics', () => {
       expectTypeOf<JsonRpcPool>().toExtend<MultiplexPool<never, unknown>>();
       // @ts-expect-error JsonRpcPool has its codec built in
       new JsonRpcPool({ url: 'ws://127.0.0.1:1', codec: {} });
+    }));
+
+  it('JsonRpcPoolConfig.batch takes a boolean or BatchOptions', () =>
+    typeOnly(() => {
+      new JsonRpcPool({ url: 'ws://127.0.0.1:1', batch: true });
+      const options: BatchOptions = { maxSize: 50, wait: 2 };
+      new JsonRpcPool({ url: 'ws://127.0.0.1:1', batch: options });
+      // @ts-expect-error maxSize is a number
+      new JsonRpcPool({ url: 'ws://127.0.0.1:1', batch: { maxSize: '50' } });
     }));
 });
 
