@@ -56,7 +56,6 @@ async function bounded(
   config: ResolvedPoolConfig,
   cutShort: AbortSignal | undefined,
 ): Promise<void> {
-  const limit = config.connect.closeTimeout;
   const run = Promise.resolve()
     .then(() => hook(conn))
     .catch((thrown: unknown) =>
