@@ -123,9 +123,22 @@ function benchFreeEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('BENCH_')));
 }
 
-/** Runs bench/run.ts in quick mode, writing into `outDir`; resolves with its exit code. */
-function runQuickBench(outDir: string): Promise<number | null> {
-  const child = forkTs(RUN, [], [], { ...benchFreeEnv(), BENCH_QUICK: '1', BENCH_OUT: outDir });
+/** How much of the bench's own output a failure shows (its table is noise when all went well). */
+const TAIL_LINES = 40;
+
+/**
+ * Runs bench/run.ts in quick mode, writing into `outDir`, its output kept rather than printed;
+ * resolves with its exit code and the last lines of its output.
+ */
+function runQuickBench(outDir: string): Promise<{ code: number | null; tail: string }> {
+  const child = forkTs(RUN, [], [], { ...benchFreeEnv(), BENCH_QUICK: '1', BENCH_OUT: outDir }, 'pipe');
+  let output = '';
+  const keep = (chunk: Buffer): void => {
+    output += chunk.toString('utf8');
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const tail = (): string => output.trimEnd().split('\n').slice(-TAIL_LINES).join('\n');
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -135,9 +148,10 @@ function runQuickBench(outDir: string): Promise<number | null> {
       clearTimeout(timer);
       reject(error);
     });
-    child.once('exit', (code) => {
+    // 'close', not 'exit': the output streams have been read to their end.
+    child.once('close', (code) => {
       clearTimeout(timer);
-      resolve(code);
+      resolve({ code, tail: tail() });
     });
   });
 }
@@ -145,8 +159,9 @@ function runQuickBench(outDir: string): Promise<number | null> {
 async function main(): Promise<void> {
   const outDir = await mkdtemp(join(tmpdir(), 'wspool-bench-smoke-'));
   try {
-    const code = await runQuickBench(outDir);
-    if (code !== 0) throw new Error(`bench/run.ts exited with code ${String(code)}`);
+    const { code, tail } = await runQuickBench(outDir);
+    if (code !== 0)
+      throw new Error(`bench/run.ts exited with code ${String(code)}; its output ended:\n${tail}`);
     const results = JSON.parse(await readFile(join(outDir, 'latest.json'), 'utf8')) as BenchResults;
     const markdown = await readFile(join(outDir, 'latest.md'), 'utf8');
     const svg = await readFile(join(outDir, 'ratios.svg'), 'utf8');

@@ -128,10 +128,24 @@ function decodeBatch(responses: unknown[]): Reply<unknown> | undefined {
     const owner = Number(match[1]);
     if (batchId === undefined) batchId = owner;
     else if (owner !== batchId) continue; // entries of another batch: not ours to place
-    entries[Number(match[2])] =
-      error !== undefined && error !== null ? { ok: false, error } : { ok: true, value: result };
+    const index = Number(match[2]);
+    entries[index] =
+      error !== undefined && error !== null
+        ? { ok: false, error }
+        : 'result' in response
+          ? { ok: true, value: result }
+          : { ok: false, error: malformedEntry(index, response) };
   }
   return batchId === undefined ? undefined : { id: batchId, ok: true, value: new BatchReply(entries) };
+}
+
+/** The slot error of a batch entry with neither `result` nor `error` (JSON-RPC 2.0 §5 needs one). */
+function malformedEntry(index: number, response: object): WsPoolError {
+  return new WsPoolError(
+    'WSPOOL_ERR_REMOTE',
+    `The server's batch response for call ${index} has neither a result nor an error (JSON-RPC 2.0 §5); it is in error.data. Check the server's batch support.`,
+    { data: response },
+  );
 }
 
 function checkCall(call: JsonRpcCall): void {

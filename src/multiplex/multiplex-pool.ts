@@ -447,9 +447,11 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
   }
 
   /** No connection is open or opening after a failed dial: the queue fails with the dial's error. */
-  #failQueued(error: unknown): void {
-    for (let node = this.#queue.peek(); node !== null; node = this.#queue.peek())
+  #failQueued(error: unknown): number {
+    let failed = 0;
+    for (let node = this.#queue.peek(); node !== null; node = this.#queue.peek(), failed++)
       this.#fail(node.request, error);
+    return failed;
   }
 
   async #shutdown(timeout: number): Promise<void> {
