@@ -21,7 +21,6 @@ import {
 } from './options.js';
 import { parseWsUrl } from './url.js';
 
-
 /**
  * Open a standalone WebSocket connection.
  *
