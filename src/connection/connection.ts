@@ -24,6 +24,7 @@ import {
   type ReadOptions,
 } from './inbox.js';
 import { Pings, type PingOptions } from './pings.js';
+import { runExchange } from './exchange.js';
 import { KeepAlive, kDead, kHeardAt, kProbe, kQuietSince } from './keep-alive.js';
 import {
   kCreate,
@@ -311,6 +312,30 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
   readJSON<T = unknown>(options?: ReadOptions): Promise<T> {
     this.#lastUsedAt = now();
     return this.#inbox.read(ReadKind.Json, options) as Promise<T>;
+  }
+
+  /**
+   * Send `data` (as {@link Connection.send}), then read the next message as its reply, in one call
+   * (for protocols without correlation ids). `timeout` covers the send and the reply together:
+   * `WSPOOL_ERR_READ_TIMEOUT` when it passes; an abort rejects with `signal.reason`. After a timeout
+   * or abort the reply may still arrive and would be read by the next read: treat the connection as
+   * out of step (a pooled handle is destroyed on release).
+   */
+  exchange(data: SendData, options?: ReadOptions): Promise<Message> {
+    return runExchange(
+      () => this.send(data),
+      (o) => this.read(o),
+      options,
+    );
+  }
+
+  /** {@link Connection.exchange} with `sendJSON(value)` and `readJSON<T>()`. */
+  exchangeJSON<T = unknown>(value: unknown, options?: ReadOptions): Promise<T> {
+    return runExchange(
+      () => this.sendJSON(value),
+      (o) => this.readJSON<T>(o),
+      options,
+    );
   }
 
   /**

@@ -101,7 +101,7 @@ export class ConnectionKeeper {
   dial(): Promise<DialOutcome> {
     if (this.#stopped) return Promise.resolve({ error: poolClosedError('multiplexed pool') });
     this.dialing++;
-    const attempt = openPooledConnection(this.#config, this.#abort.signal, true).then(
+    const attempt = openPooledConnection(this.#config, this.#abort.signal, undefined, true).then(
       ({ conn }): DialOutcome => {
         this.dialing--;
         this.#adopt(conn);

@@ -11,11 +11,14 @@ import { invalidConfig } from '../errors.js';
 import { checkDuration, checkInteger, checkKnownKeys, checkOptionalFunction } from '../util/validate.js';
 import type { OnError } from './on-error.js';
 
-/** What `beforeConnect` may change before each dial (e.g. refresh an auth token). */
+/**
+ * What `beforeConnect` may change before each dial (e.g. refresh an auth token). Both fields may be
+ * mutated or replaced; the dial uses what they hold when the hook settles. A fresh copy per dial.
+ */
 export interface BeforeConnectContext {
-  /** The URL about to be dialled; mutate it (query token) or replace fields. */
+  /** The URL about to be dialled: mutate it (a query token, a path) or assign a new `URL`. */
   url: URL;
-  /** Handshake headers about to be sent; mutate freely. */
+  /** Handshake headers about to be sent: mutate them, or assign a new object. */
   headers: Record<string, string>;
 }
 
@@ -62,7 +65,10 @@ export interface PoolConfig extends Omit<ConnectOptions, 'signal'> {
   pingTimeout?: number;
   /**
    * On acquire, a connection idle at least this long is pinged first; `0` always, `Infinity` never.
-   * A freshly dialled connection is never pinged (its handshake just proved it alive).
+   * Idle time runs from its last release or ping or, if never borrowed, from when it opened: a
+   * connection filled by `minConns` is pinged like any other. Only a connection dialled for this very
+   * acquire skips the ping (its handshake just proved it alive). A connection that gives no pong,
+   * within `pingTimeout` or before the acquire's deadline, is destroyed and the next one tried.
    * @default 1_000
    */
   pingIdleAfter?: number;
@@ -76,20 +82,34 @@ export interface PoolConfig extends Omit<ConnectOptions, 'signal'> {
    * @default Infinity
    */
   maxWaiting?: number;
-  /** Runs before each dial with a mutable `{ url, headers }` (refresh a token). A throw fails that dial. */
+  /**
+   * Runs before each dial with `{ url, headers }`, which it may mutate or replace (refresh a token).
+   * A throw fails that dial. Bounded by `close()` and, for a dial an acquire started, by that
+   * acquire's timeout and signal: the dial is then abandoned.
+   */
   beforeConnect?: (ctx: BeforeConnectContext) => void | Promise<void>;
-  /** Runs on each new connection (auth, subscribe). A throw discards it and fails the dial. */
+  /**
+   * Runs on each new connection (auth, subscribe). A throw discards it and fails the dial. Bounded
+   * like `beforeConnect`: when `close()`, or the timeout or abort of the acquire the dial runs for,
+   * comes first, the connection is destroyed (the hook's pending reads reject).
+   */
   afterConnect?: (conn: Connection) => void | Promise<void>;
   /**
    * Runs on every hand-out, fresh dials included. `false` → the connection is destroyed and another
    * tried; after `maxConns + 1` rejections in one acquire it rejects `WSPOOL_ERR_ACQUIRE_FAILED`.
+   * Bounded by the acquire's timeout and signal and by `close()`: the first to fire rejects the
+   * acquire at once and destroys the connection.
    */
   beforeAcquire?: (conn: Connection) => boolean | void | Promise<boolean | void>;
-  /** Runs on release; `false` → the connection is destroyed instead of pooled. */
+  /**
+   * Runs on release; `false` → the connection is destroyed instead of pooled. Its slot stays taken
+   * while it runs; `close()` destroys the connection at once instead of waiting for it.
+   */
   afterRelease?: (conn: Connection) => boolean | void | Promise<boolean | void>;
   /**
    * Runs before a pooled connection is closed (the socket is still open). Awaited for at most
-   * `closeTimeout` ms, then the close goes ahead; a throw is ignored.
+   * `closeTimeout` ms (and no longer than `close({ timeout })` allows), then the close goes ahead; a
+   * throw goes to `onError` (phase `'close'`).
    */
   beforeClose?: (conn: Connection) => void | Promise<void>;
   /**

@@ -42,6 +42,11 @@ export interface PoolStat {
   readonly healthCheckDestroyCount: number;
   /** Counter: messages dropped because nobody held the connection (left unread, or arrived while idle). */
   readonly discardedMessages: number;
+  /**
+   * Counter: releases that destroyed the connection because the work on it failed: `release(error)`,
+   * a release after a failed `exchange()`, and `withConnection` whose callback threw.
+   */
+  readonly errorReleaseCount: number;
 }
 
 /** One borrowed connection held too long, from `Pool.leaks()`. */
@@ -68,6 +73,7 @@ export class PoolCounters {
   maxIdleDestroyCount = 0;
   healthCheckDestroyCount = 0;
   discardedMessages = 0;
+  errorReleaseCount = 0;
 }
 
 /** The {@link PoolStat} snapshot: the core's gauges and counts with the pool's own counters. */
@@ -90,6 +96,7 @@ export function poolStat(core: ResourcePoolStat, counters: PoolCounters): PoolSt
     maxIdleDestroyCount: counters.maxIdleDestroyCount,
     healthCheckDestroyCount: counters.healthCheckDestroyCount,
     discardedMessages: counters.discardedMessages,
+    errorReleaseCount: counters.errorReleaseCount,
   });
 }
 

@@ -230,7 +230,8 @@ describe('misuse of a borrowed connection: typed errors, no state change', () =>
     await rejected(conn.readBinary(), code);
     await rejected(conn.readJSON(), code);
     await rejected(conn.ping(), code);
-    await rejected(conn.closed, code);
+    await rejected(conn.exchange('x'), code);
+    await rejected(conn.exchangeJSON({}), code);
     await rejected(conn.messages().next(), code);
     await rejected(conn[Symbol.asyncIterator]().next(), code);
     for (const getter of [

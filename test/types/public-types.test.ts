@@ -59,6 +59,21 @@ describe('generics', () => {
       expectTypeOf<Pool['withConnection']>().parameter(0).parameter(0).toEqualTypeOf<PooledConnection>();
     }));
 
+  it('exchange() resolves a Message and exchangeJSON<T>() T, on Connection, PooledConnection and Pool; release takes an error', () =>
+    typeOnly(() => {
+      const conn = {} as Connection;
+      const pooled = {} as PooledConnection;
+      const pool = {} as Pool;
+      expectTypeOf(conn.exchange('q')).toEqualTypeOf<Promise<Message>>();
+      expectTypeOf(conn.exchangeJSON<Quote>({ op: 'quote' })).toEqualTypeOf<Promise<Quote>>();
+      expectTypeOf(pooled.exchange(new Uint8Array(1), { timeout: 1 })).toEqualTypeOf<Promise<Message>>();
+      expectTypeOf(pooled.exchangeJSON({})).toEqualTypeOf<Promise<unknown>>();
+      expectTypeOf(pool.exchange('q', { timeout: 1 })).toEqualTypeOf<Promise<Message>>();
+      expectTypeOf(pool.exchangeJSON<Quote>({})).toEqualTypeOf<Promise<Quote>>();
+      expectTypeOf(pooled.release).parameter(0).toEqualTypeOf<unknown>();
+      expectTypeOf(pool.stat().errorReleaseCount).toEqualTypeOf<number>();
+    }));
+
   it('MultiplexPool<Req, Res> is inferred from its codec; request(req) takes Req and returns Promise<Res>', () =>
     typeOnly(() => {
       const codec: Codec<QuoteRequest, Quote> = {
