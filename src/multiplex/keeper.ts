@@ -292,7 +292,9 @@ export class ConnectionKeeper {
    */
   async close(timeout: number): Promise<void> {
     for (const channel of [...this.channels.list]) this.retire(channel, 'closed');
-    await Promise.all(this.#dials); // an aborted dial settles at once; one that opened is handed back
+    // Bound: stop() aborted every dial; the handshake and the hooks end on that signal (or by
+    // connectTimeout), and a connection that opened meanwhile is handed back and closed below.
+    await Promise.all(this.#dials);
     if (this.#closing.size === 0) return;
     let timer: Timer | undefined;
     if (timeout !== Infinity) {
@@ -304,6 +306,8 @@ export class ConnectionKeeper {
       );
     }
     try {
+      // Bound: `timeout` (the timer above terminates what is left), else each close's own: at most
+      // closeTimeout for beforeClose, then closeTimeout for the handshake, then a terminate.
       await Promise.all(this.#closing.values());
     } finally {
       stopTimer(timer);
@@ -425,8 +429,9 @@ export class ConnectionKeeper {
         );
       }
     }
-    await Promise.all(pings);
-    // While refills back off they own the top-up (see Refiller).
+    await Promise.all(pings); // bound: each ping's pingTimeout, or its socket's close
+    // While refills back off they own the top-up (see Refiller). Bound: connectTimeout per dial,
+    // and stop(), which aborts them.
     const created = await this.#refiller.topUpIfIdle();
     if (diagnostics.poolHealthCheck.hasSubscribers) {
       diagnostics.poolHealthCheck.publish({ pool: this.#host.pool, checked, destroyed, created });
@@ -440,6 +445,8 @@ export class ConnectionKeeper {
   async #ping(channel: Channel): Promise<boolean> {
     channel.pinging = true;
     try {
+      // Bound: pingTimeout, or the socket's close. close() does not wait for this ping: it closes the
+      // socket within its own bounds, and the ping rejects with the close.
       const rtt = await channel.conn.ping({ timeout: this.#config.pingTimeout });
       channel.lastPingAt = now();
       this.#refiller.proven();
@@ -477,6 +484,7 @@ export class ConnectionKeeper {
       this.#config.maxConns - (this.channels.size + this.dialing),
     );
     if (missing <= 0) return 0;
+    // Bound: connectTimeout per dial, and stop(), which aborts them; dial() never rejects.
     const outcomes = await Promise.all(Array.from({ length: missing }, () => this.dial()));
     const failed = outcomes.find((outcome) => outcome !== null);
     if (failed) throw failed.error;

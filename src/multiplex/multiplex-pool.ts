@@ -471,6 +471,6 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
     for (const request of this.#registry.values()) this.#fail(request, error);
     this.#batcher?.stop(error);
     this.#registry.stop();
-    await this.#keeper.close(timeout);
+    await this.#keeper.close(timeout); // bound: see ConnectionKeeper.close
   }
 }

@@ -349,6 +349,8 @@ export class ResourcePool<T> {
     this.#constructing++;
     const create = this.#create;
     const gaveUp = owner?.gaveUpSignal();
+    // Bound: the create's own (the core cannot cut it; close() waits for it, as documented). The
+    // exclusive pool's dial is bounded by connectTimeout, close() and, for its hooks, gaveUp.
     return Promise.resolve()
       .then(() => create(gaveUp))
       .then(
@@ -510,6 +512,8 @@ export class ResourcePool<T> {
     }
     if (result !== undefined) {
       this.#pendingDestroys++;
+      // Bound: the destroy's own; close() waits for it. The exclusive pool's is bounded by
+      // closeTimeout and close({ timeout }).
       Promise.resolve(result).then(this.#onDestroySettled, this.#onDestroySettled);
     }
   }

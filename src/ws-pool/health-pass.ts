@@ -93,10 +93,10 @@ export async function runHealthPass(host: HealthPassHost): Promise<HealthPassRes
       resource.releaseUnused();
     }
   }
-  await Promise.all(pings);
+  await Promise.all(pings); // bound: each ping's pingTimeout, and close()
   // While refills back off after failed dials they own the top-up: dialling here too would defeat
   // the backoff and its jitter (every pool would dial each period, in lock step, at a server that
   // is down). A top-up that fails here starts that backoff.
-  const created = await refiller.topUpIfIdle();
+  const created = await refiller.topUpIfIdle(); // bound: connectTimeout, close() (and see Refiller)
   return { checked: idle.length, destroyed, created };
 }

@@ -577,6 +577,8 @@ export class Pool implements AsyncDisposable {
     if (this.#closed) return 0;
     const missing = this.#config.minConns - this.#core.totalCount;
     if (missing <= 0) return 0;
+    // Bound: each dial's connectTimeout and close(). A background dial's hooks run for no acquire:
+    // only close() bounds them.
     const results = await Promise.allSettled(
       Array.from({ length: missing }, () => this.#core.createResource()),
     );
@@ -603,9 +605,9 @@ function closedError(entry: PoolEntry): WsPoolError {
 export async function createPool(config: PoolConfig): Promise<Pool> {
   const pool = new Pool(config);
   try {
-    await pool[kReady];
+    await pool[kReady]; // bound: the dials' connectTimeout (their hooks: none but the hook itself)
   } catch (error) {
-    await pool.close();
+    await pool.close(); // bound: closeTimeout per socket
     throw error;
   }
   return pool;
