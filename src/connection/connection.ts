@@ -29,11 +29,13 @@ import {
   kPark,
   kSendNow,
   kSetMessageHandler,
+  kSetPacer,
   kLastError,
   kObserver,
   kSetDiscarding,
   kTerminate,
   type ConnectionObserver,
+  type FramePacer,
 } from './internal.js';
 
 export type { PingOptions } from './pings.js';
@@ -114,13 +116,14 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
   #pings: Pings | undefined; // created by the first ping()
   #observer: ConnectionObserver | undefined;
   #startedMono: number;
-  #handler: ((message: Message) => void) | undefined;
+  #handler: ((message: Message, conn: Connection) => void) | undefined;
+  #pacer: FramePacer | undefined;
 
   static {
     onSocketMessage = function (data, isBinary) {
       const conn = (this as unknown as Record<symbol, Connection>)[kConnection] as Connection;
       const message = isBinary ? (data as Buffer) : (data as Buffer).toString();
-      if (conn.#handler) conn.#handler(message);
+      if (conn.#handler) conn.#handler(message, conn);
       else conn.#inbox.push(message);
     };
     onSocketPong = function (data) {
@@ -309,7 +312,7 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
   /** Send a ping and resolve with the round trip in ms once the matching pong arrives. */
   ping(options?: PingOptions): Promise<number> {
     if (!this.isOpen) return Promise.reject(this.#closedError());
-    return (this.#pings ??= new Pings()).start((id) => this.#ws.ping(id), options);
+    return (this.#pings ??= new Pings()).start((id) => this.#sendPing(id), options);
   }
 
   /**
@@ -392,8 +395,16 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
    * @internal Route every inbound message to `handler` instead of the inbox (the multiplexed pool
    * matches replies as they arrive). Messages already queued stay in the inbox.
    */
-  [kSetMessageHandler](handler: ((message: Message) => void) | undefined): void {
+  [kSetMessageHandler](handler: ((message: Message, conn: Connection) => void) | undefined): void {
     this.#handler = handler;
+  }
+
+  /**
+   * @internal Pace this connection's pings with its pool's `maxSendRate` (the pool paces the data
+   * frames it writes through the same pacer). A ping that waits keeps its pong deadline.
+   */
+  [kSetPacer](pacer: FramePacer | undefined): void {
+    this.#pacer = pacer;
   }
 
   /**
@@ -442,6 +453,18 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
         if (error) reject(this.#closedError(error));
         else resolve();
       });
+    });
+  }
+
+  /** A ping frame, through the pacer when the pool set one; dropped if the socket closed meanwhile. */
+  #sendPing(id: string): void {
+    const pacer = this.#pacer;
+    if (pacer === undefined || pacer.tryTake()) {
+      this.#ws.ping(id);
+      return;
+    }
+    pacer.wait((go) => {
+      if (go && this.#ws.readyState === OPEN) this.#ws.ping(id);
     });
   }
 

@@ -11,7 +11,7 @@
  */
 import type { Message } from '../connection/inbox.js';
 import { WsPoolError, invalidConfig } from '../errors.js';
-import type { Codec, Reply } from './codec.js';
+import type { Codec, Decoded, Reply } from './codec.js';
 
 /** One JSON-RPC call: a method and its optional structured params (an array or an object). */
 export interface JsonRpcCall {
@@ -65,14 +65,20 @@ export class JsonRpcCodec implements Codec<JsonRpcCall, unknown> {
     );
   }
 
-  decode(frame: Message): Reply<unknown> | undefined {
+  decode(frame: Message): Decoded<unknown> {
     const parsed = JSON.parse(typeof frame === 'string' ? frame : textDecoder.decode(frame)) as unknown;
     if (typeof parsed === 'object' && parsed !== null) {
       if (Array.isArray(parsed)) {
         const reply = decodeBatch(parsed);
         if (reply !== undefined) return reply;
       } else {
-        const message = parsed as { id?: unknown; method?: unknown; result?: unknown; error?: unknown };
+        const message = parsed as {
+          id?: unknown;
+          method?: unknown;
+          params?: unknown;
+          result?: unknown;
+          error?: unknown;
+        };
         const id = message.id;
         if (typeof id === 'number' && message.method === undefined) {
           // `error: null` beside a result is JSON-RPC 1.0 style: a success.
@@ -81,6 +87,19 @@ export class JsonRpcCodec implements Codec<JsonRpcCall, unknown> {
           if ('result' in message) return { id, ok: true, value: message.result };
           throw new Error(`JSON-RPC response ${id} has neither result nor error`);
         }
+        this.#pushFrame = frame;
+        this.#pushValue = parsed;
+        // A subscription notification (Ethereum `eth_subscription`, Solana `*Notification`):
+        // `{ method, params: { subscription, result } }`. Kept as the push too, should it match
+        // no subscription and go to onMessage.
+        const params = message.params as { subscription?: unknown; result?: unknown } | undefined;
+        if (typeof message.method === 'string' && typeof params === 'object' && params !== null) {
+          const key = params.subscription;
+          if ((typeof key === 'string' || typeof key === 'number') && 'result' in params) {
+            return { subscription: key, value: params.result };
+          }
+        }
+        return undefined;
       }
     }
     this.#pushFrame = frame;

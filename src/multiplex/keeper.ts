@@ -16,6 +16,7 @@ import {
   kLastError,
   kObserver,
   kSetMessageHandler,
+  kSetPacer,
   kTerminate,
   type ConnectionObserver,
 } from '../connection/internal.js';
@@ -27,6 +28,7 @@ import { closePooledConnection } from '../ws-pool/close-connection.js';
 import { Refiller } from '../ws-pool/refiller.js';
 import { openPooledConnection } from '../ws-pool/open-connection.js';
 import { connectionExpiry, isExpired, isIdleExpired, shouldPing } from '../ws-pool/policy.js';
+import { SendRate } from '../subscriptions/send-rate.js';
 import { Channel, ChannelSet } from './channel.js';
 import { dialsNeeded } from './least-loaded.js';
 
@@ -34,8 +36,8 @@ import { dialsNeeded } from './least-loaded.js';
 export interface KeeperHost {
   /** The pool object, for diagnostics payloads. */
   readonly pool: object;
-  /** Receives every inbound frame of every connection. */
-  readonly onFrame: (message: Message) => void;
+  /** Receives every inbound frame of every connection, with the connection it came on. */
+  readonly onFrame: (message: Message, conn: Connection) => void;
   /** Requests waiting for room. */
   queued(): number;
   /** Room appeared (a connection opened): hand it queued requests. */
@@ -44,6 +46,10 @@ export interface KeeperHost {
   failCarried(channel: Channel, error: WsPoolError): void;
   /** A dial failed and no connection is open or opening: fail the queued requests with its error. */
   failQueued(error: unknown): void;
+  /** The socket of `channel` closed: move its subscriptions (called before `failCarried`). */
+  subscriptionsLost(channel: Channel): void;
+  /** `channel` is past its lifetime and carries subscriptions: move them make-before-break. */
+  rotate(channel: Channel): void;
 }
 
 /** How one dial ended: `null` on success. Dials never reject, so nobody has to catch them. */
@@ -72,8 +78,12 @@ export class ConnectionKeeper {
   maxIdleDestroyCount = 0;
   healthCheckDestroyCount = 0;
 
-  constructor(config: ResolvedPoolConfig, maxInFlightPerConn: number, host: KeeperHost) {
+  /** `maxSendRate`, or `Infinity` (no pacer at all). */
+  readonly #sendRate: number;
+
+  constructor(config: ResolvedPoolConfig, maxInFlightPerConn: number, host: KeeperHost, sendRate = Infinity) {
     this.#config = config;
+    this.#sendRate = sendRate;
     this.#maxInFlight = maxInFlightPerConn;
     this.#host = host;
     this.#observer = {
@@ -132,12 +142,23 @@ export class ConnectionKeeper {
     for (let i = 0; i < n; i++) void this.dial(); // never rejects
   }
 
-  /** Take no new request on `channel`; close it once those it carries have settled. */
+  /**
+   * Take no new request on `channel`; close it once those it carries have settled and its
+   * subscriptions have moved (make-before-break, see the pool's subscriptions).
+   */
   drain(channel: Channel): void {
     channel.accepting = false;
     channel.draining = true;
-    if (channel.inFlight === 0) this.retire(channel, 'lifetime');
-    else this.grow(); // its share of the queue needs a replacement
+    if (channel.inFlight === 0 && channel.subscriptions === 0) this.retire(channel, 'lifetime');
+    else {
+      if (channel.subscriptions > 0) this.#host.rotate(channel);
+      this.grow(); // its share of the queue needs a replacement
+    }
+  }
+
+  /** Resolves when one of the dials under way settles (at once when none is). */
+  dialSettled(): Promise<void> {
+    return Promise.race(this.#dials).then(ignore);
   }
 
   /** Close a connection with nothing in flight (drained, idle, or the pool closing). */
@@ -145,6 +166,7 @@ export class ConnectionKeeper {
     channel.accepting = false;
     channel.draining = false;
     this.channels.remove(channel);
+    channel.pacer?.stop();
     const conn = channel.conn;
     conn[kObserver](undefined);
     if (diagnostics.poolDestroy.hasSubscribers) {
@@ -170,6 +192,10 @@ export class ConnectionKeeper {
     conn[kSetMessageHandler](this.#host.onFrame);
     conn[kDiscardPending](); // nothing can be queued after the greeting was dropped; stay sure
     conn[kObserver](this.#observer);
+    if (this.#sendRate !== Infinity) {
+      channel.pacer = new SendRate(this.#sendRate);
+      conn[kSetPacer](channel.pacer); // its pings too
+    }
     this.channels.add(channel);
     this.#host.pump();
   }
@@ -181,9 +207,11 @@ export class ConnectionKeeper {
     channel.accepting = false;
     channel.draining = false;
     this.channels.remove(channel);
+    channel.pacer?.stop();
     if (diagnostics.poolDestroy.hasSubscribers) {
       diagnostics.poolDestroy.publish({ pool: this.#host.pool, reason: channel.destroyReason });
     }
+    this.#host.subscriptionsLost(channel);
     // The close code and reason are known from `closed`, which has already settled: one microtask.
     void conn.closed.then((info) => {
       if (channel.inFlight > 0) {
@@ -256,7 +284,11 @@ export class ConnectionKeeper {
     let destroyed = 0;
     const pings: Promise<void>[] = [];
     for (const channel of [...channels.list]) {
-      if (!channel.accepting) continue;
+      if (!channel.accepting) {
+        // Draining past its lifetime with subscriptions that did not move yet: try again.
+        if (channel.draining && channel.subscriptions > 0) this.#host.rotate(channel);
+        continue;
+      }
       checked++;
       if (isExpired(channel.expiresAt, t)) {
         this.maxLifetimeDestroyCount++;
@@ -265,6 +297,7 @@ export class ConnectionKeeper {
       } else if (channel.inFlight > 0) {
         continue; // busy: neither idle nor in need of a keep-alive ping
       } else if (
+        channel.subscriptions === 0 && // a connection carrying subscriptions is never idle
         isIdleExpired(t - channel.idleSince, config.maxConnIdleTime, channels.accepting(), config.minConns)
       ) {
         this.maxIdleDestroyCount++;
