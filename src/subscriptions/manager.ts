@@ -204,7 +204,10 @@ export class SubscriptionManager<Req, Res, C extends Carrier> implements Subscri
       } else {
         const readKey = spec.key;
         await new Promise<void>((resolve, reject) => {
-          const remaining = deadline === Infinity ? Infinity : Math.max(1, deadline - monotonic());
+          // The caller's deadline is enforced where it waits (#untilReady); the request itself
+          // lives at least requestTimeout, so a confirmation that comes after the caller gave up
+          // is still seen, and unsubscribed, rather than leaked on the server.
+          const remaining = Math.max(1, deadline - monotonic(), this.#host.requestTimeout);
           this.#host.request(channel, spec.request, remaining, {
             resolve: (reply) => {
               let key: SubscriptionKey;
@@ -357,6 +360,7 @@ export class SubscriptionManager<Req, Res, C extends Carrier> implements Subscri
     if (server === undefined) return;
     this.#serverOf.delete(subscriber);
     server.subscribers.delete(subscriber);
+    subscriber.left(server.key);
     const abort = this.#aborts.get(subscriber);
     if (abort !== undefined) {
       this.#aborts.delete(subscriber);

@@ -39,6 +39,7 @@ export class Subscription<T> implements AsyncIterableIterator<T>, AsyncDisposabl
   /** @internal Wants re-establishing after a loss. */
   readonly resubscribe: boolean;
   #resubscribes = 0;
+  #lastKey: SubscriptionKey | undefined;
   #leaving: Promise<void> | undefined;
   /** Resolves when the iteration is ended at once: hooks in progress are raced against it. */
   #stopped: Promise<typeof DONE> | undefined;
@@ -63,7 +64,12 @@ export class Subscription<T> implements AsyncIterableIterator<T>, AsyncDisposabl
 
   /** The current server key (changes when the subscription is re-established or rotated). */
   get key(): SubscriptionKey | undefined {
-    return this.#owner.keyOf(this as unknown as Subscription<never>);
+    return this.#owner.keyOf(this as unknown as Subscription<never>) ?? this.#lastKey;
+  }
+
+  /** @internal It left its server subscription, whose key was `key`: kept for `key` from now on. */
+  left(key: SubscriptionKey | undefined): void {
+    this.#lastKey = key;
   }
 
   /** Re-establishments after a connection loss (rotations are not counted). */
