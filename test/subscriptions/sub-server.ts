@@ -36,6 +36,8 @@ export interface SubServer extends RestartableWsServer {
   readonly sockets: WebSocket[];
   /** Live subscriptions per open socket, in accept order. */
   perSocket(): number[];
+  /** Kill the server (clients see 1006) and start it again on the same port; keys start a new series. */
+  restart(): Promise<void>;
 }
 
 interface Live {
@@ -52,6 +54,7 @@ export async function startSubServer(): Promise<SubServer> {
   let subscribes = 0;
   let unsubscribes = 0;
   let holdSubscribes = false;
+  let epoch = 0; // keys of a restarted server never repeat the old ones
 
   function reply(ws: WebSocket, body: object): void {
     if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ jsonrpc: '2.0', ...body }));
@@ -78,7 +81,7 @@ export async function startSubServer(): Promise<SubServer> {
               reply(ws, { id: req.id, error: { code: -32602, message: `refused ${topic}` } });
               return;
             }
-            const key = `0x${(++counter).toString(16)}`;
+            const key = `0x${(epoch * 0x100000 + ++counter).toString(16)}`;
             mine.set(key, { ws, key, topic });
             reply(ws, { id: req.id, result: key });
           };
@@ -141,6 +144,11 @@ export async function startSubServer(): Promise<SubServer> {
     frames,
     get sockets() {
       return [...live.keys()];
+    },
+    async restart(): Promise<void> {
+      await server.stop();
+      epoch++;
+      await server.start();
     },
     perSocket(): number[] {
       return [...live.values()].map((mine) => mine.size);
