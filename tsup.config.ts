@@ -9,7 +9,10 @@ export default defineConfig([
     // WsPoolError` holds across copies. `@opentelemetry/api` is only imported as types, never bundled.
     entry: { index: 'src/index.ts', otel: 'src/otel/index.ts' },
     format: ['esm', 'cjs'],
-    dts: true,
+    // `@internal` members (the pools' private protocol with their connections, keyed by unexported
+    // symbols) stay out of the published declarations: users cannot call them, and a value the
+    // declarations name must exist at run time.
+    dts: { compilerOptions: { stripInternal: true } },
     sourcemap: true,
     // The CLI build below writes into the same folder at the same time: never clean its output.
     clean: ['!cli.js', '!cli.js.map'],

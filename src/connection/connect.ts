@@ -11,6 +11,7 @@ import { channels } from '../diagnostics.js';
 import { WsPoolError } from '../errors.js';
 import { redactUrl, scrubError } from '../util/redact.js';
 import { Connection } from './connection.js';
+import { kCreate } from './internal.js';
 import {
   resolveConnectOptions,
   type ConnectOptions,
@@ -45,7 +46,6 @@ const defaultDialer = (url: URL, { protocols, ...options }: DialOptions): WebSoc
 /**
  * Dial `url` with already-validated options. `headers` are passed separately so a pool's
  * `beforeConnect` hook can change them per dial.
- * @internal
  */
 export function dial(
   url: URL,
@@ -99,11 +99,13 @@ export function dial(
     const onOpen = (): void => {
       if (settled) return;
       cleanup();
-      const conn = new Connection(socket, {
+      const conn = Connection[kCreate](socket, {
         url: shownUrl,
         maxBufferedMessages: options.maxBufferedMessages,
         sendHighWaterMark: options.sendHighWaterMark,
         closeTimeout: options.closeTimeout,
+        keepAliveInterval: options.keepAliveInterval,
+        pingTimeout: options.pingTimeout,
       });
       if (channels.connectionOpen.hasSubscribers) {
         channels.connectionOpen.publish({

@@ -24,7 +24,9 @@ import {
   type ReadOptions,
 } from './inbox.js';
 import { Pings, type PingOptions } from './pings.js';
+import { KeepAlive, kDead, kHeardAt, kProbe, kQuietSince, type KeepAliveHost } from './keep-alive.js';
 import {
+  kCreate,
   kDiscardPending,
   kPark,
   kSendNow,
@@ -75,12 +77,15 @@ interface ConnectionInit {
   maxBufferedMessages: number;
   sendHighWaterMark: number;
   closeTimeout: number;
+  keepAliveInterval: number;
+  pingTimeout: number;
 }
 
 // Hot-path socket listeners are module-level functions (no per-connection closures); they reach the
 // Connection through a symbol on the socket. They are assigned in the class's static block so they
 // can use its #private members.
 let onSocketMessage: (this: WebSocket, data: RawData, isBinary: boolean) => void;
+let onSocketPing: (this: WebSocket) => void;
 let onSocketPong: (this: WebSocket, data: Buffer) => void;
 let onSocketClose: (this: WebSocket, code: number, reason: Buffer) => void;
 let onSocketError: (this: WebSocket, error: Error) => void;
@@ -96,7 +101,7 @@ let onSocketError: (this: WebSocket, error: Error) => void;
  * for await (const msg of conn) console.log(msg);
  * ```
  */
-export class Connection implements AsyncDisposable, AsyncIterable<Message> {
+export class Connection implements AsyncDisposable, AsyncIterable<Message>, KeepAliveHost {
   /** The URL, with credentials and query values redacted. */
   readonly url: string;
   /** Epoch ms when the connection opened. */
@@ -114,6 +119,12 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
   #lastUsedAt: number;
   #lastError: Error | undefined;
   #pings: Pings | undefined; // created by the first ping()
+  readonly #pingTimeout: number;
+  #keepAlive: KeepAlive | undefined; // undefined when keepAliveInterval is Infinity
+  /** Epoch ms of the last frame received (any kind): the keepalive's and the pools' health pings' clock. */
+  #heardAt: number;
+  /** Epoch ms of the last ping sent (by anyone). */
+  #probedAt = 0;
   #observer: ConnectionObserver | undefined;
   #startedMono: number;
   #handler: ((message: Message, conn: Connection) => void) | undefined;
@@ -122,12 +133,19 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
   static {
     onSocketMessage = function (data, isBinary) {
       const conn = (this as unknown as Record<symbol, Connection>)[kConnection] as Connection;
+      // Stamped before routing: a message an idle pooled connection discards is traffic too.
+      conn.#heardAt = now();
       const message = isBinary ? (data as Buffer) : (data as Buffer).toString();
       if (conn.#handler) conn.#handler(message, conn);
       else conn.#inbox.push(message);
     };
+    onSocketPing = function () {
+      const conn = (this as unknown as Record<symbol, Connection>)[kConnection] as Connection;
+      conn.#heardAt = now(); // ws answers it (autoPong); the peer pinging us proves the path
+    };
     onSocketPong = function (data) {
       const conn = (this as unknown as Record<symbol, Connection>)[kConnection] as Connection;
+      conn.#heardAt = now();
       conn.#pings?.pong(data.toString());
     };
     onSocketClose = function (code, reason) {
@@ -143,22 +161,33 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
     };
   }
 
-  /** @internal Use {@link connect}. */
-  constructor(ws: WebSocket, init: ConnectionInit) {
+  /** @internal How {@link connect} builds a connection: the constructor is private. */
+  static [kCreate](ws: WebSocket, init: ConnectionInit): Connection {
+    return new Connection(ws, init);
+  }
+
+  /** Connections are made by {@link connect}. */
+  private constructor(ws: WebSocket, init: ConnectionInit) {
     this.#ws = ws;
     this.url = init.url;
     this.#highWaterMark = init.sendHighWaterMark;
     this.#closeTimeout = init.closeTimeout;
     this.createdAt = now();
     this.#lastUsedAt = this.createdAt;
+    this.#heardAt = this.createdAt;
     this.#startedMono = monotonic();
+    this.#pingTimeout = init.pingTimeout;
     this.#inbox = new Inbox(init.maxBufferedMessages, this);
     this.#closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     (ws as unknown as Record<symbol, Connection>)[kConnection] = this;
     ws.on('message', onSocketMessage);
+    ws.on('ping', onSocketPing);
     ws.on('pong', onSocketPong);
     ws.on('close', onSocketClose);
     ws.on('error', onSocketError);
+    if (init.keepAliveInterval !== Infinity) {
+      this.#keepAlive = new KeepAlive(this, init.keepAliveInterval, init.pingTimeout);
+    }
   }
 
   /** The subprotocol the server selected ('' when none). */
@@ -309,10 +338,20 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
     return this.messages();
   }
 
-  /** Send a ping and resolve with the round trip in ms once the matching pong arrives. */
+  /**
+   * Send a ping and resolve with the round trip in ms once the matching pong arrives; no pong
+   * within `timeout` (default: the connection's `pingTimeout`) rejects `WSPOOL_ERR_PING_TIMEOUT`.
+   */
   ping(options?: PingOptions): Promise<number> {
     if (!this.isOpen) return Promise.reject(this.#closedError());
-    return (this.#pings ??= new Pings()).start((id) => this.#sendPing(id), options);
+    return (this.#pings ??= new Pings()).start(
+      (id) => {
+        this.#probedAt = now();
+        this.#sendPing(id);
+      },
+      options,
+      this.#pingTimeout,
+    );
   }
 
   /**
@@ -330,6 +369,7 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
         return Promise.reject(invalidConfig('reason', 'a string of at most 123 bytes', reason));
       }
       this.#closeStarted = true;
+      this.#keepAlive?.stop(); // closeTimeout bounds the rest
       this.#ws.close(code, reason);
       // A full inbox paused the socket; the peer's close frame sits behind the unread messages, so
       // read on (they stay readable) or the handshake could only end by closeTimeout, unclean.
@@ -428,6 +468,38 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
     return this.#closed;
   }
 
+  /** @internal Epoch ms of the last frame received (message, ping or pong). */
+  get [kHeardAt](): number {
+    return this.#heardAt;
+  }
+
+  /**
+   * @internal Epoch ms since which the connection has heard nothing and sent no ping: a pool's
+   * health ping waits as long since then as the keepalive does, so the two never ping back to back.
+   */
+  [kQuietSince](): number {
+    return Math.max(this.#heardAt, this.#probedAt);
+  }
+
+  /** @internal A keepalive ping: its pong (or any frame) is just traffic heard. */
+  [kProbe](): void {
+    this.#probedAt = now();
+    this.#sendPing(undefined);
+  }
+
+  /**
+   * @internal The keepalive got no answer: cut the socket; reads then reject
+   * `WSPOOL_ERR_CONNECTION_CLOSED` with `error` as their cause.
+   */
+  [kDead](error: WsPoolError): void {
+    this.#lastError = error;
+    if (channels.connectionError.hasSubscribers) {
+      channels.connectionError.publish({ url: this.url, error });
+    }
+    this.#closeStarted = true;
+    this.#ws.terminate();
+  }
+
   /** @internal The last socket error, for `cause`. */
   get [kLastError](): Error | undefined {
     return this.#lastError;
@@ -456,8 +528,11 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
     });
   }
 
-  /** A ping frame, through the pacer when the pool set one; dropped if the socket closed meanwhile. */
-  #sendPing(id: string): void {
+  /**
+   * A ping frame (every ping: the user's, the pools' and the keepalive's), through the pacer when
+   * the pool set one (`maxSendRate` counts pings); dropped if the socket closed meanwhile.
+   */
+  #sendPing(id: string | undefined): void {
     const pacer = this.#pacer;
     if (pacer === undefined || pacer.tryTake()) {
       this.#ws.ping(id);
@@ -471,6 +546,8 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
   #onClose(code: number, reason: string): void {
     stopTimer(this.#closeTimer);
     this.#closeTimer = undefined;
+    this.#keepAlive?.stop();
+    this.#keepAlive = undefined;
     const info: CloseInfo = { code, reason, wasClean: code !== 1006 };
     this.#closeInfo = info;
     const error = this.#closedError();

@@ -2,6 +2,11 @@
  * Package-internal hooks on a {@link Connection}, keyed by symbols that are not exported from the
  * package entry point. The pools use them; users cannot reach them by accident.
  */
+import type { Connection } from './connection.js';
+import { kQuietSince } from './keep-alive.js';
+
+/** Builds a connection or a pool's handle: their constructors are private, so users cannot. */
+export const kCreate = Symbol('wspool.create');
 export const kObserver = Symbol('wspool.observer');
 export const kDiscardPending = Symbol('wspool.discardPending');
 export const kSetDiscarding = Symbol('wspool.setDiscarding');
@@ -10,6 +15,16 @@ export const kLastError = Symbol('wspool.lastError');
 export const kPark = Symbol('wspool.park');
 export const kSendNow = Symbol('wspool.sendNow');
 export const kSetMessageHandler = Symbol('wspool.setMessageHandler');
+
+/**
+ * Epoch ms since which `conn` has heard nothing from its peer and sent no ping (see keep-alive.ts).
+ * A pool's health ping waits until a connection has been quiet for `pingIdleAfter`: traffic
+ * (a message an idle connection discards included) or a keepalive ping just sent makes its own
+ * ping redundant, so the two never ping the same connection back to back.
+ */
+export function quietSince(conn: Connection): number {
+  return conn[kQuietSince]();
+}
 
 /** What a pool learns from a connection it owns. */
 export interface ConnectionObserver {

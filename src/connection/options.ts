@@ -83,6 +83,22 @@ export interface ConnectOptions {
    */
   closeTimeout?: number;
   /**
+   * While the connection is open, once it has received nothing (no message, ping or pong) for this
+   * many ms it is pinged; no pong within `pingTimeout` → the socket is terminated, and reads then
+   * reject `WSPOOL_ERR_CONNECTION_CLOSED` with the `WSPOOL_ERR_PING_TIMEOUT` as `cause`. So a
+   * half-open socket (peer gone, no FIN) never leaves a `for await` waiting for ever, and a
+   * proxy or NAT sees traffic on a quiet connection. A busy connection is never pinged.
+   * `Infinity` turns it off.
+   * @default 30_000
+   */
+  keepAliveInterval?: number;
+  /**
+   * Pong deadline of keepalive pings, and the default `timeout` of `ping()` (in pools, also of
+   * health and acquire pings).
+   * @default 5_000
+   */
+  pingTimeout?: number;
+  /**
    * Opens the socket. The default is `ws`.
    * @default (url, { protocols, ...options }) => new WebSocket(url, protocols, options)
    */
@@ -101,6 +117,8 @@ export interface ResolvedConnectOptions {
   tls: TlsOptions | undefined;
   wsOptions: ClientOptions | undefined;
   closeTimeout: number;
+  keepAliveInterval: number;
+  pingTimeout: number;
   dialer: Dialer | undefined;
 }
 
@@ -112,6 +130,8 @@ export const CONNECT_DEFAULTS = {
   sendHighWaterMark: 1024 * 1024,
   perMessageDeflate: false,
   closeTimeout: 5_000,
+  keepAliveInterval: 30_000,
+  pingTimeout: 5_000,
 } as const;
 
 /** The option names of {@link ConnectOptions}. */
@@ -127,6 +147,8 @@ export const CONNECT_OPTION_KEYS: ReadonlySet<string> = new Set([
   'tls',
   'wsOptions',
   'closeTimeout',
+  'keepAliveInterval',
+  'pingTimeout',
   'dialer',
 ]);
 
@@ -199,6 +221,14 @@ export function resolveConnectOptions(
       o.closeTimeout === undefined
         ? CONNECT_DEFAULTS.closeTimeout
         : checkDuration('closeTimeout', o.closeTimeout, { allowZero: true, allowInfinity: true }),
+    keepAliveInterval:
+      o.keepAliveInterval === undefined
+        ? CONNECT_DEFAULTS.keepAliveInterval
+        : checkDuration('keepAliveInterval', o.keepAliveInterval, { allowInfinity: true }),
+    pingTimeout:
+      o.pingTimeout === undefined
+        ? CONNECT_DEFAULTS.pingTimeout
+        : checkDuration('pingTimeout', o.pingTimeout, { allowInfinity: true }),
     dialer: checkOptionalFunction<Dialer>('dialer', o.dialer),
   };
 }

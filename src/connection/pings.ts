@@ -13,12 +13,10 @@ export interface PingOptions {
   signal?: AbortSignal;
   /**
    * Ms to wait for the pong, then `WSPOOL_ERR_PING_TIMEOUT`.
-   * @default 5_000
+   * @default the connection's `pingTimeout` (5_000)
    */
   timeout?: number;
 }
-
-const DEFAULT_PING_TIMEOUT = 5_000;
 
 interface PendingPing {
   started: number;
@@ -35,16 +33,20 @@ export class Pings {
 
   /**
    * Send a ping with `send(id)` and resolve with the round trip in ms when its pong arrives. The
-   * caller has checked that the socket is open.
+   * caller has checked that the socket is open. `defaultTimeout` applies when `options` has none.
    */
-  start(send: (id: string) => void, options: PingOptions | undefined): Promise<number> {
+  start(
+    send: (id: string) => void,
+    options: PingOptions | undefined,
+    defaultTimeout: number,
+  ): Promise<number> {
     if (options !== undefined) {
       const invalid = invalidCallOptions(options, true);
       if (invalid) return Promise.reject(invalid);
     }
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
-    const timeout = options?.timeout ?? DEFAULT_PING_TIMEOUT;
+    const timeout = options?.timeout ?? defaultTimeout;
     const id = (++this.#seq).toString(36);
     return new Promise<number>((resolve, reject) => {
       const pending: PendingPing = {

@@ -1,7 +1,7 @@
 /**
  * Options of the multiplexed pools: the shared pool options (validated by the exclusive pool's
- * `resolvePoolConfig`, so both pools accept and reject the same values) plus the four of
- * shared/API.md §3.
+ * `resolvePoolConfig`, so both pools accept and reject the same values) plus the four that only
+ * a multiplexed pool has.
  * @module
  */
 import type { Message } from '../connection/inbox.js';

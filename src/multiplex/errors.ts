@@ -1,6 +1,6 @@
 /**
  * The errors only the multiplexed pools raise, built in one place so their messages stay uniform
- * (what happened, then what to do). Codes are those of shared/API.md §4.
+ * (what happened, then what to do). Codes are listed in `ERROR_CODES`.
  * @module
  */
 import { WsPoolError } from '../errors.js';

@@ -1,6 +1,6 @@
 /**
  * `JsonRpcPool`: a {@link MultiplexPool} with the JSON-RPC 2.0 codec built in, and the calls that
- * protocol names: `call`, `notify`, `callBatch` (shared/API.md §3).
+ * protocol names: `call`, `notify`, `callBatch`.
  * @module
  */
 import type { Message } from '../connection/inbox.js';
@@ -92,7 +92,7 @@ export class JsonRpcPool extends MultiplexPool<JsonRpcCall, unknown> {
   }
 
   /**
-   * Send several calls as one batch frame (JSON-RPC 2.0 §6) and resolve with their results in call
+   * Send several calls as one batch frame (JSON-RPC 2.0, section 6) and resolve with their results in call
    * order; a failed call (an error response, or none for it in the server's reply) is a
    * `WsPoolError` in its slot, while a timeout, abort or lost connection rejects the whole batch.
    * An empty list resolves `[]` without sending anything.

@@ -4,7 +4,7 @@
  * `error` is a reply; everything else (notifications, server-to-client requests, any other JSON)
  * is a push for `onMessage`.
  *
- * Batches (§6): each call of a batch gets the id `"<batch id>:<index>"`, so the array that comes
+ * Batches (section 6 of the specification): each call of a batch gets the id `"<batch id>:<index>"`, so the array that comes
  * back (in any order, possibly short of entries) maps onto the pool's one correlation id for the
  * whole batch and onto each call's slot, without the codec keeping any state per request.
  * @module
@@ -23,7 +23,7 @@ export interface JsonRpcCall {
 
 /** A JSON-RPC 2.0 error object, as servers send it; `error.data` of a `WSPOOL_ERR_REMOTE`. */
 export interface JsonRpcErrorObject {
-  /** The error code (JSON-RPC 2.0 §5.1: -32700 to -32000 are reserved for the protocol). */
+  /** The error code (JSON-RPC 2.0, section 5.1: -32700 to -32000 are reserved for the protocol). */
   code: number;
   /** A short description. */
   message: string;
@@ -31,7 +31,7 @@ export interface JsonRpcErrorObject {
   data?: unknown;
 }
 
-/** @internal Several calls sent as one batch frame; the pool sees it as one request. */
+/** Several calls sent as one batch frame; the pool sees it as one request. */
 export class JsonRpcBatch {
   constructor(readonly calls: readonly JsonRpcCall[]) {}
 }
@@ -39,7 +39,7 @@ export class JsonRpcBatch {
 /** One entry of a batch reply, by the call's index. */
 export type BatchEntry = { ok: true; value: unknown } | { ok: false; error: unknown };
 
-/** @internal What a batch request resolves with: the entries that came back, by call index. */
+/** What a batch request resolves with: the entries that came back, by call index. */
 export class BatchReply {
   constructor(readonly entries: (BatchEntry | undefined)[]) {}
 }
@@ -155,7 +155,7 @@ function checkCall(call: JsonRpcCall): void {
   if (typeof call.method !== 'string') throw invalidConfig('method', 'a string', call.method);
   const params = call.params;
   if (params !== undefined && (typeof params !== 'object' || params === null)) {
-    throw invalidConfig('params', 'an array, an object or undefined (JSON-RPC 2.0 §4.2)', params);
+    throw invalidConfig('params', 'an array, an object or undefined (JSON-RPC 2.0, section 4.2)', params);
   }
 }
 

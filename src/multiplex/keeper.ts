@@ -18,6 +18,7 @@ import {
   kSetMessageHandler,
   kSetPacer,
   kTerminate,
+  quietSince,
   type ConnectionObserver,
 } from '../connection/internal.js';
 import { channels as diagnostics, type DestroyReason } from '../diagnostics.js';
@@ -305,7 +306,10 @@ export class ConnectionKeeper {
         this.retire(channel, 'idle');
       } else if (
         !channel.pinging &&
-        shouldPing(t - Math.max(channel.idleSince, channel.lastPingAt), config.pingIdleAfter)
+        shouldPing(
+          t - Math.max(channel.idleSince, channel.lastPingAt, quietSince(channel.conn)),
+          config.pingIdleAfter,
+        )
       ) {
         pings.push(
           this.#ping(channel).then((ok) => {

@@ -1,7 +1,7 @@
 /**
  * The multiplexed pool: connections are shared, not checked out. Each request gets a correlation
  * id, goes out on the least-loaded open connection, and its reply is matched by id as it arrives
- * (shared/API.md §3). Dialling, hooks and the pure lifetime policy are the exclusive pool's
+ * (see `MultiplexPool` below). Dialling, hooks and the pure lifetime policy are the exclusive pool's
  * (`openPooledConnection`, `policy.ts`); what is new here is the routing:
  *
  *     request() ─▶ room on a connection? ─yes─▶ encode(req, id) ─▶ send ─▶ in flight ─reply─▶ settled

@@ -7,8 +7,6 @@ import type { ResourceRecord } from './resource.js';
  *
  * LIFO reuse keeps the hot set small and warm: the resources at the bottom are the ones that go
  * unused, so idle-time eviction finds them.
- *
- * @internal
  */
 export class IdleStack<T> {
   #top: ResourceRecord<T> | null = null;

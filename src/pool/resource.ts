@@ -37,8 +37,6 @@ export type ResourceState = 'idle' | 'acquired' | 'destroyed';
  * What a {@link ResourceRecord} calls back into. The pool implements it with one private object,
  * so {@link Resource.release} and {@link Resource.destroy} reach the pool without the pool having
  * to expose those transitions as public methods.
- *
- * @internal
  */
 export interface ResourceHost<T> {
   /** An acquired resource comes back; `touch` updates `lastUsedAt` (to `at`, else now). */
@@ -53,8 +51,6 @@ export interface ResourceHost<T> {
  * The pool's mutable record of one resource. Only the pool writes these fields; the public
  * {@link Resource} reads them. Keeping them here (rather than as `#fields` of `Resource`) lets
  * the pool's hot path update plain properties without any accessor indirection.
- *
- * @internal
  */
 export class ResourceRecord<T> {
   /** Current lifecycle state. */

@@ -39,8 +39,6 @@ export interface ResourcePoolStat {
 /**
  * The pool's counters in one object, so the pool file keeps to lifecycle. Plain fields: the hot
  * path increments them directly.
- *
- * @internal
  */
 export class PoolCounters {
   acquireCount = 0;
@@ -61,7 +59,7 @@ export class PoolCounters {
   }
 }
 
-/** Gauges read from the pool at snapshot time. @internal */
+/** Gauges read from the pool at snapshot time. */
 export interface PoolGauges {
   idle: number;
   acquired: number;
@@ -70,7 +68,7 @@ export interface PoolGauges {
   maxSize: number;
 }
 
-/** Build the frozen snapshot returned by `stat()`. @internal */
+/** Build the frozen snapshot returned by `stat()`. */
 export function snapshot(g: PoolGauges, c: PoolCounters): ResourcePoolStat {
   return Object.freeze({
     totalResources: g.idle + g.acquired + g.constructing,

@@ -16,8 +16,6 @@ import type { Resource } from './resource.js';
 /**
  * What a {@link Waiter} reports to when it gives up by itself. The pool must take the waiter off
  * whatever list holds it and then reject it.
- *
- * @internal
  */
 export interface WaiterHost<T> {
   /** The waiter's `signal` fired. */
@@ -32,8 +30,6 @@ export interface WaiterHost<T> {
  * list O(1) when it is aborted or times out.
  *
  * Used as its own abort listener (`handleEvent`), so waiting costs no closure for the signal.
- *
- * @internal
  */
 export class Waiter<T> implements ListNode {
   prev: ListNode | null = null;

@@ -17,7 +17,7 @@ import { isExpired } from './policy.js';
 import { released, type PooledConnection } from './pooled-connection.js';
 
 /**
- * @internal What the general acquire path needs from its pool (one object per pool, built with it):
+ * What the general acquire path needs from its pool (one object per pool, built with it):
  * the health checks' host (the acquire ping needs it too) plus the pool's private state and steps.
  */
 export interface AcquireHost extends HealthPassHost {
@@ -35,7 +35,7 @@ export interface AcquireHost extends HealthPassHost {
 }
 
 /**
- * @internal The general path: wait for the core, then check the connection, retrying with another.
+ * The general path: wait for the core, then check the connection, retrying with another.
  * `first` is a connection already taken from the core (checked before waiting for another);
  * `started` the wall-clock ms the acquire began (its deadline and wait time count from there);
  * `empty` whether none was idle when the caller asked; `stack` the caller's (trackLeaks only).

@@ -15,7 +15,7 @@ export interface AcquireOptions {
   timeout?: number;
 }
 
-/** @internal Did an acquire fail because its caller gave up (its `signal` aborted, or it timed out)? */
+/** Did an acquire fail because its caller gave up (its `signal` aborted, or it timed out)? */
 export function isCancel(error: unknown, signal: AbortSignal | undefined): boolean {
   return (
     (signal?.aborted === true && error === signal.reason) ||

@@ -25,11 +25,10 @@ export async function closePooledConnection(
 }
 
 /**
- * Fit a close reason into the 123 bytes a close frame allows (RFC 6455 §5.5: 125-byte control
+ * Fit a close reason into the 123 bytes a close frame allows (RFC 6455, section 5.5: 125-byte control
  * payload, 2 for the code). Cut on a code point boundary: a cut inside a multi-byte character would
  * decode to U+FFFD (3 bytes), overflow the limit, make `close()` reject, and turn a clean close into
  * a terminate the server sees as 1006.
- * @internal
  */
 export function truncateReason(reason: string): string {
   if (Buffer.byteLength(reason) <= 123) return reason;

@@ -56,7 +56,7 @@ export interface PoolConfig extends Omit<ConnectOptions, 'signal'> {
    */
   healthCheckPeriod?: number;
   /**
-   * Pong deadline for health and acquire pings.
+   * Pong deadline for keepalive, health and acquire pings (passed to every connection).
    * @default 5_000
    */
   pingTimeout?: number;
@@ -212,7 +212,7 @@ export function resolvePoolConfig(config: PoolConfig, extraKeys?: ReadonlySet<st
     maxConnLifetimeJitter: duration('maxConnLifetimeJitter', c.maxConnLifetimeJitter, true, false),
     maxConnIdleTime: duration('maxConnIdleTime', c.maxConnIdleTime, false, true),
     healthCheckPeriod: duration('healthCheckPeriod', c.healthCheckPeriod, false, true),
-    pingTimeout: duration('pingTimeout', c.pingTimeout, false, true),
+    pingTimeout: connect.pingTimeout, // validated with the connect options: one value for every ping
     pingIdleAfter: duration('pingIdleAfter', c.pingIdleAfter, true, true),
     acquireTimeout: duration('acquireTimeout', c.acquireTimeout, true, true),
     maxWaiting:

@@ -8,7 +8,7 @@ import type { DestroyReason } from '../diagnostics.js';
 import type { Resource } from '../pool/resource.js';
 import type { PooledConnection } from './pooled-connection.js';
 
-/** @internal One pooled socket: the connection plus what the pool decided about it at creation. */
+/** One pooled socket: the connection plus what the pool decided about it at creation. */
 export interface PoolEntry {
   readonly conn: Connection;
   /** Epoch ms after which the connection is retired (lifetime + its jitter). */

@@ -15,7 +15,7 @@ import { isExpired } from './policy.js';
 import { released, type HandleOwner, type PooledConnection } from './pooled-connection.js';
 import type { PoolCounters } from './stat.js';
 
-/** @internal One per pool: the owner every handle of that pool reports back to. */
+/** One per pool: the owner every handle of that pool reports back to. */
 export class HandleReturns implements HandleOwner<PoolEntry> {
   readonly #pool: object;
   readonly #config: ResolvedPoolConfig;

@@ -3,6 +3,7 @@
  * ping before hand-out. `HealthChecker` (`health.ts`) only owns the timer that runs the pass.
  */
 import { now } from '../clock.js';
+import { quietSince } from '../connection/internal.js';
 import type { DestroyReason } from '../diagnostics.js';
 import { WsPoolError } from '../errors.js';
 import type { ResourcePool } from '../pool/resource-pool.js';
@@ -13,7 +14,7 @@ import { isExpired, isIdleExpired, shouldPing } from './policy.js';
 import type { Refiller } from './refiller.js';
 import type { PoolCounters } from './stat.js';
 
-/** @internal What the checks need from their pool (one object per pool). */
+/** What the checks need from their pool (one object per pool). */
 export interface HealthPassHost {
   readonly core: ResourcePool<PoolEntry>;
   readonly config: ResolvedPoolConfig;
@@ -23,7 +24,7 @@ export interface HealthPassHost {
   destroy(resource: Resource<PoolEntry>, reason: DestroyReason): void;
 }
 
-/** @internal The outcome of one pass, as `wspool:pool:health-check` reports it. */
+/** The outcome of one pass, as `wspool:pool:health-check` reports it. */
 export interface HealthPassResult {
   /** Idle connections the pass looked at. */
   checked: number;
@@ -33,7 +34,7 @@ export interface HealthPassResult {
   created: number;
 }
 
-/** @internal One background pass: evict, ping, top up. Never throws. */
+/** One background pass: evict, ping, top up. Never throws. */
 export async function runHealthPass(host: HealthPassHost): Promise<HealthPassResult> {
   const { core, config, counters, refiller } = host;
   const idle = core.acquireAllIdle();
@@ -55,7 +56,12 @@ export async function runHealthPass(host: HealthPassHost): Promise<HealthPassRes
       counters.maxIdleDestroyCount++;
       host.destroy(resource, 'idle');
       destroyed++;
-    } else if (shouldPing(t - Math.max(resource.lastUsedAt, entry.lastPingAt), config.pingIdleAfter)) {
+    } else if (
+      shouldPing(
+        t - Math.max(resource.lastUsedAt, entry.lastPingAt, quietSince(entry.conn)),
+        config.pingIdleAfter,
+      )
+    ) {
       pings.push(
         entry.conn.ping({ timeout: config.pingTimeout }).then(
           () => {
@@ -83,7 +89,7 @@ export async function runHealthPass(host: HealthPassHost): Promise<HealthPassRes
 }
 
 /**
- * @internal Ping before hand-out within `budget` ms (what is left of the acquire's timeout): true if
+ * Ping before hand-out within `budget` ms (what is left of the acquire's timeout): true if
  * it answered; false if it failed within `pingTimeout` and was destroyed; otherwise the acquire ran
  * out of time or was aborted first, which says nothing about the connection (the caller puts it
  * back).

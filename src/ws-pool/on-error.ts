@@ -46,6 +46,6 @@ export function reportBackground(
   try {
     onError(reported, Object.freeze({ phase, url: redactedUrl }));
   } catch {
-    // A throw inside onError is ignored (API §2).
+    // A throw inside onError is ignored (documented on `onError`).
   }
 }

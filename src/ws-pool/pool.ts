@@ -11,7 +11,7 @@
 import { setMaxListeners } from 'node:events';
 import { now } from '../clock.js';
 import type { Connection } from '../connection/connection.js';
-import { kObserver, kSetDiscarding, type ConnectionObserver } from '../connection/internal.js';
+import { kCreate, kObserver, kSetDiscarding, type ConnectionObserver } from '../connection/internal.js';
 import { channels } from '../diagnostics.js';
 import { invalidConfig, poolClosedError } from '../errors.js';
 import { ResourcePool } from '../pool/resource-pool.js';
@@ -235,7 +235,7 @@ export class Pool implements AsyncDisposable {
     entry.fresh = false;
     this.#refiller.proven();
     conn[kSetDiscarding](false);
-    const handle = new PooledConnection(this.#handleOwner, conn, entry);
+    const handle = PooledConnection[kCreate](this.#handleOwner, conn, entry);
     entry.handle = handle;
     if (this.#config.trackLeaks) this.#borrowed.add(entry);
     entry.acquiredAt = resource.acquiredAt;

@@ -5,6 +5,7 @@
  */
 import type { CloseInfo, Connection, PingOptions, SendData } from '../connection/connection.js';
 import type { Message, ReadOptions } from '../connection/inbox.js';
+import { kCreate } from '../connection/internal.js';
 import { WsPoolError } from '../errors.js';
 
 /** What a handle needs from its pool (one object per pool, not a closure per handle). */
@@ -23,8 +24,13 @@ export class PooledConnection implements AsyncDisposable, AsyncIterable<Message>
   readonly #owner: HandleOwner<unknown>;
   readonly #token: unknown;
 
-  /** @internal Handles are made by the pool; `token` is the pool's record of the connection. */
-  constructor(owner: HandleOwner<never>, conn: Connection, token: unknown) {
+  /** @internal How the pool makes handles (the constructor is private); `token` is its record of the connection. */
+  static [kCreate](owner: HandleOwner<never>, conn: Connection, token: unknown): PooledConnection {
+    return new PooledConnection(owner, conn, token);
+  }
+
+  /** Handles are made by the pool. */
+  private constructor(owner: HandleOwner<never>, conn: Connection, token: unknown) {
     this.#owner = owner;
     this.#conn = conn;
     this.#token = token;

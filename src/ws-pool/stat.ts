@@ -55,7 +55,7 @@ export interface LeakReport {
 }
 
 /**
- * @internal The pool-level counters behind {@link PoolStat} (the core counts its own attempts; one
+ * The pool-level counters behind {@link PoolStat} (the core counts its own attempts; one
  * pool acquire may take several). Plain fields: the hot paths bump them with no call and no allocation.
  */
 export class PoolCounters {

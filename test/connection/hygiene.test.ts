@@ -90,16 +90,16 @@ describe('no leftover resources', () => {
     useFakeClock();
     const before = snapshotHandles();
 
-    // connectTimeout timer cleared on success.
+    // connectTimeout timer cleared on success; the keepalive timer is armed while the connection is open.
     const a = await connectPeer(peers, { connectTimeout: 60_000 });
-    expect(vi.getTimerCount()).toBe(0);
+    expect(vi.getTimerCount()).toBe(1);
     // The connection's read-deadline timer stays armed after the read (it is shared by every read,
     // not cleared per message); it and the ping timer are cleared on close.
     const reading = a.conn.read({ timeout: 60_000 });
     a.peer.ws.send('x');
     expect(await reading).toBe('x');
     const pinging = track(a.conn.ping({ timeout: 60_000 }));
-    expect(vi.getTimerCount()).toBe(2);
+    expect(vi.getTimerCount()).toBe(3);
     // close(): wspool's closeTimeout timer and ws's own close timer, both cleared by the handshake.
     await within(a.conn.close(), 5_000, 'close()');
     expect(pinging.status).toBe('rejected');

@@ -193,6 +193,7 @@ describe('ping on acquire', () => {
       maxConnLifetime: Infinity,
       maxConnIdleTime: Infinity,
       healthCheckPeriod: Infinity,
+      keepAliveInterval: Infinity, // the connection's own keepalive would ping it (keep-alive.test.ts)
     });
     const {
       conns: [a],
