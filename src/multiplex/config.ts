@@ -156,7 +156,8 @@ export function resolveMultiplexConfig<Req, Res>(
 
 /** Frames per second: a number > 0, or `Infinity`. */
 function checkRate(field: string, value: unknown): number {
-  if (typeof value !== 'number' || !(value > 0)) throw invalidConfig(field, 'a number of frames per second > 0 or Infinity', value);
+  if (typeof value !== 'number' || !(value > 0))
+    throw invalidConfig(field, 'a number of frames per second > 0 or Infinity', value);
   return value;
 }
 

@@ -24,7 +24,9 @@ export interface JsonRpcSubscribeOptions<T = unknown> extends SubscribeOptions<T
 
 /** `eth_subscribe` → `eth_unsubscribe`, `accountSubscribe` → `accountUnsubscribe`. */
 export function defaultUnsubscribeMethod(method: string): string {
-  return method.replace(/subscribe|Subscribe/, (word) => (word === 'subscribe' ? 'unsubscribe' : 'Unsubscribe'));
+  return method.replace(/subscribe|Subscribe/, (word) =>
+    word === 'subscribe' ? 'unsubscribe' : 'Unsubscribe',
+  );
 }
 
 /** Options of {@link JsonRpcPool}: those of {@link MultiplexPool} without `codec`, which is built in. */
@@ -153,7 +155,12 @@ export class JsonRpcPool extends MultiplexPool<JsonRpcCall, unknown> {
     }
     let rest: SubscribeOptions<T> | undefined = options;
     let unsubscribeMethod = defaultUnsubscribeMethod(method);
-    if (options !== undefined && typeof options === 'object' && options !== null && 'unsubscribeMethod' in options) {
+    if (
+      options !== undefined &&
+      typeof options === 'object' &&
+      options !== null &&
+      'unsubscribeMethod' in options
+    ) {
       const { unsubscribeMethod: given, ...others } = options;
       if (typeof given !== 'string') {
         return Promise.reject(invalidConfig('unsubscribeMethod', 'a method name (string)', given));
@@ -163,7 +170,7 @@ export class JsonRpcPool extends MultiplexPool<JsonRpcCall, unknown> {
     }
     return super.subscribe<T>(
       {
-        request: { method, params: params as unknown[] | object | undefined },
+        request: { method, params },
         key: (result) => result as SubscriptionKey,
         unsubscribe: (key) => ({ method: unsubscribeMethod, params: [key] }),
       },

@@ -206,7 +206,10 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
    * every connection carries `maxSubscriptionsPerConn` and `maxConns` are open, and with
    * `signal.reason` on an abort.
    */
-  subscribe<T = unknown>(spec: SubscriptionSpec<Req, Res>, options?: SubscribeOptions<T>): Promise<Subscription<T>> {
+  subscribe<T = unknown>(
+    spec: SubscriptionSpec<Req, Res>,
+    options?: SubscribeOptions<T>,
+  ): Promise<Subscription<T>> {
     if (this.#closed) return Promise.reject(poolClosedError(WHAT));
     return this.#subscriptions.subscribe<T>(spec as SubscriptionSpec<unknown, unknown>, options);
   }
@@ -297,7 +300,8 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
     else {
       // maxSendRate: it waits its turn; one that expired or lost its socket meanwhile is not sent.
       pacer.wait((go) => {
-        if (go && request.state === RequestState.InFlight && request.channel === channel) channel.conn[kSendNow](frame);
+        if (go && request.state === RequestState.InFlight && request.channel === channel)
+          channel.conn[kSendNow](frame);
       });
     }
   }
@@ -396,7 +400,11 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
   };
 
   /** A notification, or the server's end of a subscription: routed by key on its connection. */
-  #notification(message: Message, conn: Connection, decoded: Exclude<Decoded<Res>, { id: number } | undefined>): void {
+  #notification(
+    message: Message,
+    conn: Connection,
+    decoded: Exclude<Decoded<Res>, { id: number } | undefined>,
+  ): void {
     const channel = this.#channels.find(conn);
     let routed = false;
     if (channel !== undefined) {

@@ -33,7 +33,7 @@ export function confirmTimeout(timeout: number): WsPoolError {
 export function serverEnded(error: unknown): WsPoolError {
   return new WsPoolError(
     'WSPOOL_ERR_REMOTE',
-    'The server ended the subscription with an error; it is not re-subscribed. The server\'s error is in error.data.',
+    "The server ended the subscription with an error; it is not re-subscribed. The server's error is in error.data.",
     { data: error },
   );
 }

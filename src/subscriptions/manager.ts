@@ -12,9 +12,9 @@
  * @module
  */
 import { monotonic, now, startTimer, stopTimer } from '../clock.js';
+import { kCreate } from '../connection/internal.js';
 import { channels as diagnostics } from '../diagnostics.js';
 import { connectionClosedError, isWsPoolError, poolClosedError, type WsPoolError } from '../errors.js';
-import { invalidCallOptions } from '../util/validate.js';
 import { Pushed, SubscriberBuffer } from './buffer.js';
 import { badKey, confirmTimeout, overflowError, serverEnded, subscriptionsExhausted } from './errors.js';
 import { resolveSubscribeOptions } from './options.js';
@@ -26,8 +26,8 @@ import type { GapInfo, SubscribeOptions, SubscriptionKey, SubscriptionSpec } fro
 
 /** How a request sent for a subscription settles: called synchronously when its reply is decoded. */
 export interface Settle<Res> {
-  resolve(value: Res): void;
-  reject(error: unknown): void;
+  readonly resolve: (value: Res) => void;
+  readonly reject: (error: unknown) => void;
 }
 
 /** What subscriptions need from their pool. */
@@ -92,7 +92,10 @@ export class SubscriptionManager<Req, Res, C extends Carrier> implements Subscri
 
   // ---- subscribe ---------------------------------------------------------------------------------
 
-  async subscribe<T>(spec: SubscriptionSpec<Req, Res>, options?: SubscribeOptions<T>): Promise<Subscription<T>> {
+  async subscribe<T>(
+    spec: SubscriptionSpec<Req, Res>,
+    options?: SubscribeOptions<T>,
+  ): Promise<Subscription<T>> {
     if (this.#closed) throw poolClosedError('multiplexed pool');
     const opts = resolveSubscribeOptions(spec, options, this.#host.requestTimeout);
     const signal = opts.signal;
@@ -105,10 +108,12 @@ export class SubscriptionManager<Req, Res, C extends Carrier> implements Subscri
       this.#byRequest.set(encoded, server);
       void this.#establish(server, deadline, opts.timeout);
     }
-    const subscriber = new Subscription<T>(
+    const subscriber = Subscription[kCreate]<T>(
       ++this.#lastId,
       this,
-      new SubscriberBuffer(opts.bufferSize, opts.overflow === 'drop-oldest', () => overflowError(opts.bufferSize)),
+      new SubscriberBuffer(opts.bufferSize, opts.overflow === 'drop-oldest', () =>
+        overflowError(opts.bufferSize),
+      ),
       opts.resubscribe,
       opts.onGap,
     );
@@ -140,7 +145,8 @@ export class SubscriptionManager<Req, Res, C extends Carrier> implements Subscri
     signal: AbortSignal | undefined,
   ): Promise<void> {
     if (deadline === Infinity && signal === undefined) return server.ready;
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<void>((resolve, rejectWith) => {
+      const reject: (error: unknown) => void = rejectWith; // signal.reason may be any value
       const timer =
         deadline === Infinity
           ? undefined
@@ -203,7 +209,8 @@ export class SubscriptionManager<Req, Res, C extends Carrier> implements Subscri
         await this.#host.send(channel, spec.request);
       } else {
         const readKey = spec.key;
-        await new Promise<void>((resolve, reject) => {
+        await new Promise<void>((resolve, rejectWith) => {
+          const reject: (error: unknown) => void = rejectWith;
           // The caller's deadline is enforced where it waits (#untilReady); the request itself
           // lives at least requestTimeout, so a confirmation that comes after the caller gave up
           // is still seen, and unsubscribed, rather than leaked on the server.
@@ -213,7 +220,8 @@ export class SubscriptionManager<Req, Res, C extends Carrier> implements Subscri
               let key: SubscriptionKey;
               try {
                 key = readKey(reply);
-                if (typeof key !== 'string' && typeof key !== 'number') throw new TypeError(`got ${typeof key}`);
+                if (typeof key !== 'string' && typeof key !== 'number')
+                  throw new TypeError(`got ${typeof key}`);
               } catch (cause) {
                 reject(badKey(reply, cause));
                 return;
@@ -378,7 +386,9 @@ export class SubscriptionManager<Req, Res, C extends Carrier> implements Subscri
     const placements = [server.current, server.next];
     server.current = undefined;
     server.next = undefined;
-    await Promise.all(placements.map((p) => (p === undefined ? undefined : this.#unsubscribePlacement(p))));
+    await Promise.all(
+      placements.map((p) => (p === undefined ? Promise.resolve() : this.#unsubscribePlacement(p))),
+    );
   }
 
   /** Nothing re-establishes `server` any more, and new subscribers start their own. */
@@ -395,15 +405,19 @@ export class SubscriptionManager<Req, Res, C extends Carrier> implements Subscri
   async #unsubscribePlacement(placement: Placement<C>): Promise<void> {
     if (placement.state !== PlacementState.Live) return;
     const server = placement.server as Server<Req, Res, C>;
-    const build = server.spec.unsubscribe;
+    const spec = server.spec;
     const channel = placement.channel;
-    if (build === undefined || this.#closed || !channel.routes.has(placement.key as SubscriptionKey)) {
+    if (
+      spec.unsubscribe === undefined ||
+      this.#closed ||
+      !channel.routes.has(placement.key as SubscriptionKey)
+    ) {
       this.#unroute(placement);
       return;
     }
     let req: Req;
     try {
-      req = build.call(server.spec, placement.key as SubscriptionKey);
+      req = spec.unsubscribe(placement.key as SubscriptionKey);
     } catch (error) {
       this.#host.report(error, 'unsubscribe');
       this.#unroute(placement);
@@ -471,10 +485,16 @@ export class SubscriptionManager<Req, Res, C extends Carrier> implements Subscri
       wanted: () => !this.#closed && server.wantsResubscribe() && server.current === undefined,
       attempt: async (attempt) => {
         const previousKey = server.key;
-        await this.#attempt(server, timeout === Infinity ? Infinity : monotonic() + timeout, timeout, false, (p) => {
-          this.#goLive(server, p);
-          this.#resumed(server, attempt, previousKey);
-        });
+        await this.#attempt(
+          server,
+          timeout === Infinity ? Infinity : monotonic() + timeout,
+          timeout,
+          false,
+          (p) => {
+            this.#goLive(server, p);
+            this.#resumed(server, attempt, previousKey);
+          },
+        );
       },
       refused: (error) => {
         for (const subscriber of [...server.subscribers]) {
@@ -523,9 +543,15 @@ export class SubscriptionManager<Req, Res, C extends Carrier> implements Subscri
     const timeout = this.#host.requestTimeout;
     let next: Placement<C>;
     try {
-      next = await this.#attempt(server, timeout === Infinity ? Infinity : monotonic() + timeout, timeout, true, (p) => {
-        p.held = [];
-      });
+      next = await this.#attempt(
+        server,
+        timeout === Infinity ? Infinity : monotonic() + timeout,
+        timeout,
+        true,
+        (p) => {
+          p.held = [];
+        },
+      );
     } catch (error) {
       if (this.#closed || server.ended) return;
       this.#host.report(error, 'resubscribe');

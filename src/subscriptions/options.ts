@@ -4,7 +4,13 @@
  * @module
  */
 import { invalidConfig } from '../errors.js';
-import { checkBoolean, checkInteger, checkKnownKeys, checkOptionalFunction, invalidCallOptions } from '../util/validate.js';
+import {
+  checkBoolean,
+  checkInteger,
+  checkKnownKeys,
+  checkOptionalFunction,
+  invalidCallOptions,
+} from '../util/validate.js';
 import type { GapFill, GapInfo, SubscribeOptions, SubscriptionSpec } from './types.js';
 
 /** Defaults of {@link SubscribeOptions}. */
@@ -37,12 +43,13 @@ export function resolveSubscribeOptions<Req, Res, T>(
   options: SubscribeOptions<T> | undefined,
   requestTimeout: number,
 ): ResolvedSubscribeOptions<T> {
-  if (typeof spec !== 'object' || spec === null) throw invalidConfig('spec', 'an object { request, key, unsubscribe? }', spec);
+  if (typeof spec !== 'object' || spec === null)
+    throw invalidConfig('spec', 'an object { request, key, unsubscribe? }', spec);
   const key = spec.key as unknown;
   if (typeof key !== 'function' && typeof key !== 'string' && typeof key !== 'number') {
     throw invalidConfig('key', 'a function of the confirming reply, a string or a number', key);
   }
-  checkOptionalFunction('unsubscribe', spec.unsubscribe);
+  checkOptionalFunction('unsubscribe', (spec as { unsubscribe?: unknown }).unsubscribe);
   if (options === undefined) {
     return { signal: undefined, timeout: requestTimeout, ...SUBSCRIBE_DEFAULTS, onGap: undefined };
   }
@@ -57,10 +64,14 @@ export function resolveSubscribeOptions<Req, Res, T>(
     signal: options.signal,
     timeout: options.timeout ?? requestTimeout,
     bufferSize:
-      options.bufferSize === undefined ? SUBSCRIBE_DEFAULTS.bufferSize : checkInteger('bufferSize', options.bufferSize, 1),
+      options.bufferSize === undefined
+        ? SUBSCRIBE_DEFAULTS.bufferSize
+        : checkInteger('bufferSize', options.bufferSize, 1),
     overflow,
     resubscribe:
-      options.resubscribe === undefined ? SUBSCRIBE_DEFAULTS.resubscribe : checkBoolean('resubscribe', options.resubscribe),
+      options.resubscribe === undefined
+        ? SUBSCRIBE_DEFAULTS.resubscribe
+        : checkBoolean('resubscribe', options.resubscribe),
     onGap: checkOptionalFunction('onGap', options.onGap),
   };
 }

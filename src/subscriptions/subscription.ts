@@ -5,6 +5,7 @@
  * @module
  */
 import { Pushed, SubscriberBuffer, EMPTY, GapMarker } from './buffer.js';
+import { kCreate } from '../connection/internal.js';
 import type { WsPoolError } from '../errors.js';
 import type { GapFill, GapInfo, SubscriptionKey } from './types.js';
 
@@ -47,8 +48,18 @@ export class Subscription<T> implements AsyncIterableIterator<T>, AsyncDisposabl
   #backfill: Iterator<T> | AsyncIterator<T> | undefined;
   #backfillAsync = false;
 
-  /** @internal */
-  constructor(
+  /** @internal Handles are made by the pool's `subscribe()` only. */
+  static [kCreate]<T>(
+    id: number,
+    owner: SubscriberOwner,
+    buffer: SubscriberBuffer,
+    resubscribe: boolean,
+    onGap: ((gap: GapInfo) => GapFill<T> | Promise<GapFill<T>>) | undefined,
+  ): Subscription<T> {
+    return new Subscription<T>(id, owner, buffer, resubscribe, onGap);
+  }
+
+  private constructor(
     id: number,
     owner: SubscriberOwner,
     buffer: SubscriberBuffer,
@@ -104,7 +115,8 @@ export class Subscription<T> implements AsyncIterableIterator<T>, AsyncDisposabl
     // Fast path: a value is buffered and no backfill is in progress.
     if (this.#backfill === undefined) {
       const item = this.#buffer.take();
-      if (item !== EMPTY && !(item instanceof GapMarker)) return Promise.resolve({ done: false, value: item as T });
+      if (item !== EMPTY && !(item instanceof GapMarker))
+        return Promise.resolve({ done: false, value: item as T });
       return this.#slowNext(item);
     }
     return this.#slowNext(EMPTY);
@@ -217,7 +229,9 @@ export class Subscription<T> implements AsyncIterableIterator<T>, AsyncDisposabl
     }
     if (result.done === true) {
       this.#backfill = undefined;
-      return this.#buffer.ended && this.#buffer.length === 0 && this.#buffer.error === undefined ? DONE : undefined;
+      return this.#buffer.ended && this.#buffer.length === 0 && this.#buffer.error === undefined
+        ? DONE
+        : undefined;
     }
     return result;
   }

@@ -82,7 +82,10 @@ describe('subscribe', () => {
       'WSPOOL_ERR_INVALID_CONFIG',
     );
     expect(error.message).toContain('`overflow`');
-    await wsErrorOf(pool.subscribe('eth_subscribe', [], { bufferSiz: 1 } as object), 'WSPOOL_ERR_INVALID_CONFIG');
+    await wsErrorOf(
+      pool.subscribe('eth_subscribe', [], { bufferSiz: 1 } as object),
+      'WSPOOL_ERR_INVALID_CONFIG',
+    );
   });
 });
 
@@ -166,7 +169,10 @@ describe('coalescing', () => {
     const pool = rpcPool(jar, server.url);
     const subscribes = server.subscribes;
     const a = await pool.subscribe<number>('eth_subscribe', ['shared']);
-    const b = await pool.subscribe<number>('eth_subscribe', ['shared'], { bufferSize: 2, overflow: 'drop-oldest' });
+    const b = await pool.subscribe<number>('eth_subscribe', ['shared'], {
+      bufferSize: 2,
+      overflow: 'drop-oldest',
+    });
     expect(server.subscribes).toBe(subscribes + 1);
     expect(pool.stat()).toMatchObject({ subscriptions: 1, subscribers: 2 });
     for (let i = 0; i < 5; i++) server.publish('shared', i);
@@ -238,7 +244,10 @@ describe('buffers', () => {
 
   it("overflow 'drop-oldest' keeps the newest bufferSize and counts the dropped", async () => {
     const pool = rpcPool(jar, server.url);
-    const sub = await pool.subscribe<number>('eth_subscribe', ['drop'], { bufferSize: 10, overflow: 'drop-oldest' });
+    const sub = await pool.subscribe<number>('eth_subscribe', ['drop'], {
+      bufferSize: 10,
+      overflow: 'drop-oldest',
+    });
     for (let i = 0; i < 25; i++) server.publish('drop', i);
     await until(() => pool.stat().droppedNotifications === 15, 'the drops');
     expect(await take(sub, 10)).toEqual(Array.from({ length: 10 }, (_, i) => i + 15));
@@ -261,7 +270,13 @@ describe('unrouted notifications and the channels', () => {
     const pool = rpcPool(jar, server.url, { onMessage: (m) => seen.push(m) });
     const sub = await pool.subscribe('eth_subscribe', ['un']);
     for (const ws of server.sockets) {
-      ws.send(JSON.stringify({ jsonrpc: '2.0', method: 'eth_subscription', params: { subscription: '0xdead', result: 1 } }));
+      ws.send(
+        JSON.stringify({
+          jsonrpc: '2.0',
+          method: 'eth_subscription',
+          params: { subscription: '0xdead', result: 1 },
+        }),
+      );
     }
     await until(() => seen.length === 1, 'the unrouted notification');
     expect(pool.stat().unroutedNotifications).toBe(1);

@@ -70,7 +70,11 @@ export async function startSubServer(): Promise<SubServer> {
     ws.on('close', () => live.delete(ws));
     ws.on('message', (data) => {
       times.push(realNow());
-      const req = JSON.parse(String(data)) as { id?: number; method: string; params?: unknown[] };
+      const req = JSON.parse((data as Buffer).toString()) as {
+        id?: number;
+        method: string;
+        params?: unknown[];
+      };
       const params = req.params ?? [];
       switch (req.method) {
         case 'eth_subscribe': {
