@@ -37,8 +37,12 @@ export interface ConnectionObserver {
 /** @internal Installs a {@link FramePacer} on a connection (`undefined` removes it). */
 export const kSetPacer = Symbol('wspool.setPacer');
 
-/** A frame that waited for its turn: `true` to send it now, `false` when it never will be (the pacer stopped). */
-export type PacedSend = (go: boolean) => void;
+/**
+ * A frame that waited for its turn: called with `true` to send it now, `false` when it never will
+ * be (the pacer stopped). Returns `false` when, by its turn, there was nothing left to send (its
+ * request expired meanwhile): then it used no token.
+ */
+export type PacedSend = (go: boolean) => boolean | void;
 
 /**
  * Paces the frames a pool sends on one connection (`maxSendRate`). The connection consults it for

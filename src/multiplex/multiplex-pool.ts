@@ -300,8 +300,9 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
     else {
       // maxSendRate: it waits its turn; one that expired or lost its socket meanwhile is not sent.
       pacer.wait((go) => {
-        if (go && request.state === RequestState.InFlight && request.channel === channel)
-          channel.conn[kSendNow](frame);
+        if (!go || request.state !== RequestState.InFlight || request.channel !== channel) return false;
+        channel.conn[kSendNow](frame);
+        return true;
       });
     }
   }

@@ -47,7 +47,10 @@ export class SendRate implements FramePacer {
   /** Take a token now if one is free and nobody waits ahead (order is kept); `false` otherwise. */
   tryTake(): boolean {
     if (this.#stopped || this.#waiting.length > 0) return false;
-    return this.#take(monotonic());
+    const t = monotonic();
+    if (!this.#free(t)) return false;
+    this.#record(t);
+    return true;
   }
 
   /** Run `send(true)` when a token is free, after every frame queued before it; `send(false)` if stopped first. */
@@ -69,18 +72,21 @@ export class SendRate implements FramePacer {
     for (let send = this.#waiting.shift(); send !== undefined; send = this.#waiting.shift()) send(false);
   }
 
-  #take(t: number): boolean {
+  /** A token free at `t`? Until the ring is full, yes; then once the oldest's window has passed. */
+  #free(t: number): boolean {
+    return this.#count < this.#burst || t - (this.#spent[this.#head] as number) >= this.#window;
+  }
+
+  /** Spend a token at `t` (the caller checked {@link #free}). */
+  #record(t: number): void {
     const burst = this.#burst;
     if (this.#count < burst) {
       this.#spent[(this.#head + this.#count) % burst] = t;
       this.#count++;
-      return true;
+      return;
     }
-    // Full ring: the oldest token is free again once its window has passed.
-    if (t - (this.#spent[this.#head] as number) < this.#window) return false;
     this.#spent[this.#head] = t;
     this.#head = (this.#head + 1) % burst;
-    return true;
   }
 
   /** Ms until the oldest token comes back (0 when one is free). */
@@ -98,7 +104,10 @@ export class SendRate implements FramePacer {
   readonly #drain = (): void => {
     this.#timer = undefined;
     const t = monotonic();
-    while (this.#waiting.length > 0 && this.#take(t)) (this.#waiting.shift() as PacedSend)(true);
+    while (this.#waiting.length > 0 && this.#free(t)) {
+      // A frame with nothing left to send (its request expired while waiting) costs no token.
+      if ((this.#waiting.shift() as PacedSend)(true) !== false) this.#record(t);
+    }
     if (this.#waiting.length > 0) this.#arm();
   };
 }

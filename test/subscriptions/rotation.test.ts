@@ -40,7 +40,11 @@ async function advance(ms: number, step = 250): Promise<void> {
 describe('lifetime rotation', () => {
   it('moves a subscription make-before-break: no gap, no reorder, repeats only at the seam', async () => {
     useFakeClock();
-    const pool = rpcPool(jar, server.url, { maxConnLifetime: 60_000, healthCheckPeriod: 10_000, maxConns: 2 });
+    const pool = rpcPool(jar, server.url, {
+      maxConnLifetime: 60_000,
+      healthCheckPeriod: 10_000,
+      maxConns: 2,
+    });
     let gaps = 0;
     const sub = await pool.subscribe<number>('eth_subscribe', ['rot'], { onGap: () => void gaps++ });
     const firstKey = sub.key;
@@ -55,7 +59,11 @@ describe('lifetime rotation', () => {
     await publish(20);
     await advance(60_000, 2_000); // past the lifetime: the next check drains it
     // Keep the stream flowing while the subscription moves and the old connection closes.
-    for (let i = 0; i < 2_000 && (pool.stat().maxLifetimeDestroyCount === 0 || server.connections !== 1); i++) {
+    for (
+      let i = 0;
+      i < 2_000 && (pool.stat().maxLifetimeDestroyCount === 0 || server.connections !== 1);
+      i++
+    ) {
       await publish(1);
     }
     await until(() => server.connections === 1 && server.unsubscribes === unsubscribes + 1, 'the rotation');
@@ -76,13 +84,22 @@ describe('lifetime rotation', () => {
     expect(sub.key).toBe(firstKey); // keys count per connection: the new socket's first is 0x1 too
     expect(gaps).toBe(0);
     expect(sub.resubscribes).toBe(0);
-    expect(pool.stat()).toMatchObject({ resubscribeCount: 0, maxLifetimeDestroyCount: 1, subscriptions: 1, totalConns: 1 });
+    expect(pool.stat()).toMatchObject({
+      resubscribeCount: 0,
+      maxLifetimeDestroyCount: 1,
+      subscriptions: 1,
+      totalConns: 1,
+    });
     expect(server.live).toBe(1);
   });
 
   it('a connection carrying subscriptions is never idle-evicted; once they leave, it is', async () => {
     useFakeClock();
-    const pool = rpcPool(jar, server.url, { maxConnIdleTime: 1_000, healthCheckPeriod: 500, keepAliveInterval: Infinity });
+    const pool = rpcPool(jar, server.url, {
+      maxConnIdleTime: 1_000,
+      healthCheckPeriod: 500,
+      keepAliveInterval: Infinity,
+    });
     const sub = await pool.subscribe('eth_subscribe', ['idle']);
     await advance(10_000);
     expect(pool.stat()).toMatchObject({ totalConns: 1, maxIdleDestroyCount: 0 });

@@ -44,12 +44,26 @@ describe('SendRate', () => {
     rate.stop();
   });
 
+  it('a waiting frame with nothing left to send (its request expired) costs no token', () => {
+    vi.useFakeTimers();
+    const rate = new SendRate(1);
+    rate.tryTake();
+    const sent: string[] = [];
+    rate.wait(() => false); // expired while waiting
+    rate.wait(() => void sent.push('live'));
+    vi.advanceTimersByTime(1_000);
+    expect(sent).toEqual(['live']);
+    rate.stop();
+  });
+
   it('a fractional rate sends one frame per 1/rate seconds', () => {
     vi.useFakeTimers();
     const rate = new SendRate(0.5);
     expect(rate.tryTake()).toBe(true);
     let sent = false;
-    rate.wait(() => (sent = true));
+    rate.wait(() => {
+      sent = true;
+    });
     vi.advanceTimersByTime(1_999);
     expect(sent).toBe(false);
     vi.advanceTimersByTime(1);
@@ -62,12 +76,12 @@ describe('SendRate', () => {
     const rate = new SendRate(1);
     rate.tryTake();
     const told: boolean[] = [];
-    rate.wait((go) => told.push(go));
-    rate.wait((go) => told.push(go));
+    rate.wait((go) => void told.push(go));
+    rate.wait((go) => void told.push(go));
     rate.stop();
     expect(told).toEqual([false, false]);
     expect(vi.getTimerCount()).toBe(0);
-    rate.wait((go) => told.push(go));
+    rate.wait((go) => void told.push(go));
     expect(told).toEqual([false, false, false]);
   });
 });
@@ -132,7 +146,9 @@ describe('SubscriberBuffer', () => {
 });
 
 describe('Resubscriber', () => {
-  function target(outcomes: (unknown | null)[]): ResubscribeTarget & { attempts: number[]; failures: unknown[]; refusals: unknown[] } {
+  function target(
+    outcomes: (unknown | null)[],
+  ): ResubscribeTarget & { attempts: number[]; failures: unknown[]; refusals: unknown[] } {
     const t = {
       attempts: [] as number[],
       failures: [] as unknown[],
