@@ -147,7 +147,7 @@ describe('SubscriberBuffer', () => {
 
 describe('Resubscriber', () => {
   function target(
-    outcomes: (unknown | null)[],
+    outcomes: (Error | null)[],
   ): ResubscribeTarget & { attempts: number[]; failures: unknown[]; refusals: unknown[] } {
     const t = {
       attempts: [] as number[],
@@ -157,7 +157,7 @@ describe('Resubscriber', () => {
       attempt: (n: number) => {
         t.attempts.push(n);
         const outcome = outcomes.shift();
-        return outcome === null || outcome === undefined ? Promise.resolve() : Promise.reject(outcome);
+        return outcome === null || outcome === undefined ? Promise.resolve() : Promise.reject(outcome as Error);
       },
       refused: (error: unknown) => void t.refusals.push(error),
       failed: (error: unknown) => void t.failures.push(error),
