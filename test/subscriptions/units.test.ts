@@ -157,7 +157,7 @@ describe('Resubscriber', () => {
       attempt: (n: number) => {
         t.attempts.push(n);
         const outcome = outcomes.shift();
-        return outcome === null || outcome === undefined ? Promise.resolve() : Promise.reject(outcome as Error);
+        return outcome === null || outcome === undefined ? Promise.resolve() : Promise.reject(outcome);
       },
       refused: (error: unknown) => void t.refusals.push(error),
       failed: (error: unknown) => void t.failures.push(error),
