@@ -27,6 +27,7 @@ const EXPECTED: Readonly<Record<string, readonly string[]>> = {
   'acquire-release-c100': ['wspool-pool', 'generic-pool', 'tarn', 'hand-pool'],
   'exclusive-echo': ['wspool-pool', 'generic-pool', 'tarn', 'hand-pool', 'raw-ws', 'wspool-connection'],
   'json-rpc': ['wspool-jsonrpc', 'raw-ws'],
+  notifications: ['wspool-jsonrpc', 'raw-ws'],
 };
 
 function check(problems: string[], ok: boolean, problem: string): void {
@@ -65,7 +66,7 @@ function inspect(results: BenchResults, markdown: string, svg: string): string[]
     }
   }
   for (const goal of results.goals) check(problems, goal.value !== null, `goal not measured: ${goal.label}`);
-  check(problems, results.goals.length === 8, `expected 8 goals, got ${results.goals.length}`);
+  check(problems, results.goals.length === 9, `expected 9 goals, got ${results.goals.length}`);
   const scale = results.scale;
   check(problems, scale !== null, 'suite 4 (scale) did not run');
   if (scale !== null) {
