@@ -91,12 +91,13 @@ function subscriptionMessage(socket: WebSocket, request: Record<string, unknown>
     return true;
   }
   if (method !== 'bench_poke' || !Array.isArray(params)) return false;
+  const [key, count] = params as [unknown, number];
   const frame = JSON.stringify({
     jsonrpc: '2.0',
     method: 'bench_subscription',
-    params: { subscription: params[0], result: { block: 42, hash: '0x5eed' } },
+    params: { subscription: key, result: { block: 42, hash: '0x5eed' } },
   });
-  for (let i = 0; i < (params[1] as number); i++) socket.send(frame);
+  for (let i = 0; i < count; i++) socket.send(frame);
   return true;
 }
 
