@@ -11,6 +11,7 @@
  */
 import type { WsPoolError } from '../errors.js';
 import { Deque } from '../util/deque.js';
+import { overflowError } from './errors.js';
 import type { GapInfo } from './types.js';
 
 /** A gap in the stream, in place: the iterator awaits `onGap` when it reaches it. */
@@ -33,10 +34,10 @@ export const enum Pushed {
 export const EMPTY: unique symbol = Symbol('wspool.empty');
 
 export class SubscriberBuffer {
-  readonly #items = new Deque<unknown>(4);
+  /** Created by the first push: an idle subscription costs no ring. */
+  #items: Deque<unknown> | undefined;
   readonly #size: number;
   readonly #dropOldest: boolean;
-  readonly #overflowError: () => WsPoolError;
   /** Values held (gap markers excluded). */
   #values = 0;
   /** Ended: no more pushes; reads see what is left, then `error` (or the end). */
@@ -44,10 +45,9 @@ export class SubscriberBuffer {
   #error: WsPoolError | undefined;
   #wake: (() => void) | undefined;
 
-  constructor(size: number, dropOldest: boolean, overflowError: () => WsPoolError) {
+  constructor(size: number, dropOldest: boolean) {
     this.#size = size;
     this.#dropOldest = dropOldest;
-    this.#overflowError = overflowError;
   }
 
   get ended(): boolean {
@@ -56,7 +56,7 @@ export class SubscriberBuffer {
 
   /** Items waiting to be read (gap markers included). */
   get length(): number {
-    return this.#items.length;
+    return this.#items === undefined ? 0 : this.#items.length;
   }
 
   push(value: unknown): Pushed {
@@ -64,13 +64,13 @@ export class SubscriberBuffer {
     let result = Pushed.Kept;
     if (this.#values >= this.#size) {
       if (!this.#dropOldest) {
-        this.finish(this.#overflowError());
+        this.finish(overflowError(this.#size));
         return Pushed.Overflowed;
       }
       this.#dropOldestValue();
       result = Pushed.DroppedOldest;
     }
-    this.#items.push(value);
+    (this.#items ??= new Deque<unknown>(4)).push(value);
     this.#values++;
     this.#signal();
     return result;
@@ -78,7 +78,7 @@ export class SubscriberBuffer {
 
   pushGap(info: GapInfo): void {
     if (this.#ended) return;
-    this.#items.push(new GapMarker(info));
+    (this.#items ??= new Deque<unknown>(4)).push(new GapMarker(info));
     this.#signal();
   }
 
@@ -92,7 +92,7 @@ export class SubscriberBuffer {
 
   /** End now: what is buffered is discarded and reading reports the end at once. */
   stop(): void {
-    this.#items.drain();
+    this.#items = undefined;
     this.#values = 0;
     this.#ended = true;
     this.#error = undefined;
@@ -101,8 +101,9 @@ export class SubscriberBuffer {
 
   /** The next item (a value or a {@link GapMarker}), or {@link EMPTY}. */
   take(): unknown {
-    if (this.#items.length === 0) return EMPTY;
-    const item = this.#items.shift();
+    const items = this.#items;
+    if (items === undefined || items.length === 0) return EMPTY;
+    const item = items.shift();
     if (!(item instanceof GapMarker)) this.#values--;
     return item;
   }
@@ -130,18 +131,19 @@ export class SubscriberBuffer {
 
   /** Drop the oldest value; gap markers ahead of it stay (they mark where the stream broke). */
   #dropOldestValue(): void {
+    const items = this.#items as Deque<unknown>; // full, so it exists
     const kept: GapMarker[] = [];
     for (;;) {
-      const item = this.#items.shift();
+      const item = items.shift();
       if (item instanceof GapMarker) kept.push(item);
       else break;
     }
     this.#values--;
     // Markers sat at the head; put them back in order (rare: only while a gap is unread).
     if (kept.length > 0) {
-      const rest = this.#items.drain();
-      for (const marker of kept) this.#items.push(marker);
-      for (const item of rest) this.#items.push(item);
+      const rest = items.drain();
+      for (const marker of kept) items.push(marker);
+      for (const item of rest) items.push(item);
     }
   }
 }

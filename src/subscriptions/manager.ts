@@ -16,7 +16,7 @@ import { kCreate } from '../connection/internal.js';
 import { channels as diagnostics } from '../diagnostics.js';
 import { connectionClosedError, isWsPoolError, poolClosedError, type WsPoolError } from '../errors.js';
 import { Pushed, SubscriberBuffer } from './buffer.js';
-import { badKey, confirmTimeout, overflowError, serverEnded, subscriptionsExhausted } from './errors.js';
+import { badKey, confirmTimeout, serverEnded, subscriptionsExhausted } from './errors.js';
 import { resolveSubscribeOptions } from './options.js';
 import { fewestSubscriptions, whenFull, type Carrier } from './placement.js';
 import { Resubscriber, type ResubscribeTarget } from './resubscribe.js';
@@ -104,16 +104,14 @@ export class SubscriptionManager<Req, Res, C extends Carrier> implements Subscri
     const deadline = opts.timeout === Infinity ? Infinity : monotonic() + opts.timeout;
     let server = this.#byRequest.get(encoded);
     if (server === undefined) {
-      server = new ServerSubscription<Req, Res, C>(encoded, { ...spec });
+      server = new ServerSubscription<Req, Res, C>(encoded, spec);
       this.#byRequest.set(encoded, server);
       void this.#establish(server, deadline, opts.timeout);
     }
     const subscriber = Subscription[kCreate]<T>(
       ++this.#lastId,
       this,
-      new SubscriberBuffer(opts.bufferSize, opts.overflow === 'drop-oldest', () =>
-        overflowError(opts.bufferSize),
-      ),
+      new SubscriberBuffer(opts.bufferSize, opts.overflow === 'drop-oldest'),
       opts.resubscribe,
       opts.onGap,
     );
@@ -144,7 +142,12 @@ export class SubscriptionManager<Req, Res, C extends Carrier> implements Subscri
     timeout: number,
     signal: AbortSignal | undefined,
   ): Promise<void> {
-    if (deadline === Infinity && signal === undefined) return server.ready;
+    const ready = server.ready;
+    if (ready === undefined) {
+      // Settled already: confirmed (resolve), or failed, in which case the server was discarded.
+      return server.confirmed ? Promise.resolve() : Promise.reject(poolClosedError('multiplexed pool'));
+    }
+    if (deadline === Infinity && signal === undefined) return ready;
     return new Promise<void>((resolve, rejectWith) => {
       const reject: (error: unknown) => void = rejectWith; // signal.reason may be any value
       const timer =
@@ -159,7 +162,7 @@ export class SubscriptionManager<Req, Res, C extends Carrier> implements Subscri
         else reject(error);
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      server.ready.then(() => finish(), finish);
+      ready.then(() => finish(), finish);
     });
   }
 

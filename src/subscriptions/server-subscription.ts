@@ -44,20 +44,41 @@ export class ServerSubscription<Req, Res, C extends Carrier = Carrier> {
   ended = false;
   /** Epoch ms of the loss being recovered from (0: none). */
   lostAt = 0;
-  /** Settles with the first confirmation (or the failure of the first subscribe). */
-  readonly ready: Promise<void>;
-  resolveReady!: () => void;
-  rejectReady!: (error: unknown) => void;
+  /**
+   * Settles with the first confirmation (or the failure of the first subscribe); dropped once
+   * settled, so a live subscription keeps no promise.
+   */
+  ready: Promise<void> | undefined;
+  #resolve: (() => void) | undefined;
+  #reject: ((error: unknown) => void) | undefined;
 
   constructor(
     readonly coalesceKey: string,
     readonly spec: SubscriptionSpec<Req, Res>,
   ) {
     this.ready = new Promise<void>((resolve, reject) => {
-      this.resolveReady = resolve;
-      this.rejectReady = reject;
+      this.#resolve = resolve;
+      this.#reject = reject;
     });
     this.ready.catch(() => undefined); // each caller awaits it under its own deadline
+  }
+
+  /** The first confirmation arrived. */
+  resolveReady(): void {
+    this.#resolve?.();
+    this.#settled();
+  }
+
+  /** The first subscribe failed (or the pool closed first). */
+  rejectReady(error: unknown): void {
+    this.#reject?.(error);
+    this.#settled();
+  }
+
+  #settled(): void {
+    this.ready = undefined;
+    this.#resolve = undefined;
+    this.#reject = undefined;
   }
 
   /** The client chose the key: sent like `send()`, live at once, no confirmation. */

@@ -108,10 +108,8 @@ describe('placement', () => {
 });
 
 describe('SubscriberBuffer', () => {
-  const overflow = (): WsPoolError => new WsPoolError('WSPOOL_ERR_SUBSCRIPTION_OVERFLOW', 'full');
-
   it("'error': past bufferSize the buffer ends with an overflow after what it holds", () => {
-    const buffer = new SubscriberBuffer(2, false, overflow);
+    const buffer = new SubscriberBuffer(2, false);
     expect(buffer.push(1)).toBe(Pushed.Kept);
     expect(buffer.push(2)).toBe(Pushed.Kept);
     expect(buffer.push(3)).toBe(Pushed.Overflowed);
@@ -122,7 +120,7 @@ describe('SubscriberBuffer', () => {
   });
 
   it("'drop-oldest' keeps the newest values; gap markers stay in place and do not count", () => {
-    const buffer = new SubscriberBuffer(2, true, overflow);
+    const buffer = new SubscriberBuffer(2, true);
     buffer.push(1);
     buffer.pushGap({ lostAt: 1, resumedAt: 2, attempts: 1 });
     buffer.push(2);
@@ -134,7 +132,7 @@ describe('SubscriberBuffer', () => {
   });
 
   it('stop() discards and ends at once; readable() wakes every waiting reader', async () => {
-    const buffer = new SubscriberBuffer(4, false, overflow);
+    const buffer = new SubscriberBuffer(4, false);
     const woken = Promise.all([buffer.readable(), buffer.readable()]);
     buffer.push(1);
     await woken;
