@@ -39,6 +39,7 @@ export type { Codec, Decoded, Reply } from './multiplex/codec.js';
 export type { MultiplexPoolConfig, RequestOptions } from './multiplex/config.js';
 export type { MultiplexPoolStat } from './multiplex/stat.js';
 export type { JsonRpcPoolConfig, JsonRpcSubscribeOptions } from './multiplex/json-rpc-pool.js';
+export type { BatchOptions } from './multiplex/batcher.js';
 export { Subscription } from './subscriptions/subscription.js';
 export type {
   GapFill,

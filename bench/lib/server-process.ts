@@ -10,6 +10,8 @@ import { forkTs, nextMessage, waitForExit } from './fork-ts.js';
 
 export interface BenchServer {
   readonly port: number;
+  /** The server process's id (to read its CPU time). */
+  readonly pid: number;
   /** `ws://127.0.0.1:<port><path>`. */
   url(path: '/echo' | '/rpc'): string;
   /** Asks the server to exit and waits for it (kills it if it does not). */
@@ -24,6 +26,7 @@ export async function startServer(): Promise<BenchServer> {
   });
   return {
     port,
+    pid: child.pid ?? 0,
     url: (path) => `ws://127.0.0.1:${port}${path}`,
     async stop() {
       if (child.connected) child.send({ type: 'stop' });

@@ -374,15 +374,42 @@ type ParsedValues<O extends NonNullable<ParseArgsConfig['options']>> = {
  * `parseWsUrl` stays the judge of what it accepts. Never echo the input: it may hold credentials.
  */
 function checkUrlSyntax(url: string, usage: string): void {
+  const schemeless = schemelessHost(url);
+  if (schemeless !== undefined) {
+    throw new UsageError(`the url needs a scheme: ws://${schemeless}, or wss:// for TLS`, usage);
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     throw new UsageError('the url does not parse; pass an absolute ws:// or wss:// URL', usage);
   }
+  if (parsed.protocol === 'http:' || parsed.protocol === 'https:') {
+    const scheme = parsed.protocol === 'http:' ? 'ws' : 'wss';
+    throw new UsageError(
+      `the url scheme must be ws: or wss:, got ${parsed.protocol}, use ${scheme}://`,
+      usage,
+    );
+  }
   if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
     throw new UsageError(`the url scheme must be ws: or wss:, got ${parsed.protocol}`, usage);
   }
+}
+
+/**
+ * `host:port` or `host[:port]/path` typed without a scheme (`localhost:8080`, `127.0.0.1:9000/ws`):
+ * the host and port, to suggest `ws://` with. Only those two are echoed, never a path or query.
+ */
+function schemelessHost(url: string): string | undefined {
+  if (url.includes('://')) return undefined;
+  const match =
+    /^(localhost|[\d.]+|\[[\da-fA-F:.]+\]|[A-Za-z\d-]+(?:\.[A-Za-z\d-]+)+)(:\d{1,5})?(?=[/?#]|$)/.exec(url);
+  if (match === null) return undefined;
+  // A bare word with a dot and no port could be a file name; ask only when it looks like a host.
+  const [, host, port] = match;
+  const more = url.length > host!.length + (port?.length ?? 0);
+  if (port === undefined && !more && host !== 'localhost') return undefined;
+  return `${host}${port ?? ''}${more ? '/…' : ''}`;
 }
 
 /** An integer option in `[min, max]`, or `fallback` when absent. */

@@ -5,7 +5,7 @@
  */
 import { WsPoolError } from '../index.js';
 import { scrubText } from '../util/redact.js';
-import { TLS_CODES } from '../connection/connect.js';
+import { TLS_CODES } from '../connection/tls-codes.js';
 
 /** The code under which `bench` counts an arrival dropped at the outstanding-requests cap. */
 export const DROPPED = 'DROPPED';

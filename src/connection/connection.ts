@@ -24,7 +24,7 @@ import {
   type ReadOptions,
 } from './inbox.js';
 import { Pings, type PingOptions } from './pings.js';
-import { KeepAlive, kDead, kHeardAt, kProbe, kQuietSince, type KeepAliveHost } from './keep-alive.js';
+import { KeepAlive, kDead, kHeardAt, kProbe, kQuietSince } from './keep-alive.js';
 import {
   kCreate,
   kDiscardPending,
@@ -101,7 +101,7 @@ let onSocketError: (this: WebSocket, error: Error) => void;
  * for await (const msg of conn) console.log(msg);
  * ```
  */
-export class Connection implements AsyncDisposable, AsyncIterable<Message>, KeepAliveHost {
+export class Connection implements AsyncDisposable, AsyncIterable<Message> {
   /** The URL, with credentials and query values redacted. */
   readonly url: string;
   /** Epoch ms when the connection opened. */
@@ -433,10 +433,11 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message>, Keep
 
   /**
    * @internal Route every inbound message to `handler` instead of the inbox (the multiplexed pool
-   * matches replies as they arrive). Messages already queued stay in the inbox.
+   * matches replies as they arrive). Messages already queued (a greeting) go to it first, in order.
    */
   [kSetMessageHandler](handler: ((message: Message, conn: Connection) => void) | undefined): void {
     this.#handler = handler;
+    if (handler !== undefined) this.#inbox.drainTo((message) => handler(message, this));
   }
 
   /**
@@ -507,14 +508,21 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message>, Keep
 
   // ---- private -------------------------------------------------------------------------------
 
-  /** `data` goes as a text frame if it is a string, else as a binary frame; `size` is its length. */
+  /**
+   * `data` goes as a text frame if it is a string, else as a binary frame; `size` is its length:
+   * bytes, or UTF-16 units for a string.
+   */
   #send(data: string | Uint8Array | ArrayBuffer, size: number): Promise<void> {
     const ws = this.#ws;
     if (ws.readyState !== OPEN || this.#closeStarted) return Promise.reject(this.#closedError());
     this.#lastUsedAt = now();
     const buffered = ws.bufferedAmount;
+    const mark = this.#highWaterMark;
+    // The mark is in bytes. A UTF-16 unit is at most 3 UTF-8 bytes, so only text that might not
+    // fit by that bound is measured (an O(n) scan); short text never is.
+    if (typeof data === 'string' && buffered + 3 * size >= mark) size = Buffer.byteLength(data);
     // Fast path: room below the high-water mark, so resolve without waiting for the write callback.
-    if (buffered + size < this.#highWaterMark) {
+    if (buffered + size < mark) {
       writeFrame(ws, data, buffered === 0, undefined);
       return RESOLVED;
     }

@@ -12,7 +12,6 @@ import { MAX_TIMER_MS, now, startTimer, stopTimer, type Timer } from '../clock.j
 import type { Connection } from '../connection/connection.js';
 import type { Message } from '../connection/inbox.js';
 import {
-  kDiscardPending,
   kLastError,
   kObserver,
   kSetMessageHandler,
@@ -22,9 +21,11 @@ import {
   type ConnectionObserver,
 } from '../connection/internal.js';
 import { channels as diagnostics, type DestroyReason } from '../diagnostics.js';
-import { connectionClosedError, poolClosedError, type WsPoolError } from '../errors.js';
+import { connectionClosedError, isWsPoolError, poolClosedError, type WsPoolError } from '../errors.js';
+import { redactUrl } from '../util/redact.js';
 import type { ResolvedPoolConfig } from '../ws-pool/config.js';
 import { HealthChecker } from '../ws-pool/health.js';
+import { reportBackground, type BackgroundPhase } from '../ws-pool/on-error.js';
 import { closePooledConnection } from '../ws-pool/close-connection.js';
 import { Refiller } from '../ws-pool/refiller.js';
 import { openPooledConnection } from '../ws-pool/open-connection.js';
@@ -45,8 +46,11 @@ export interface KeeperHost {
   pump(): void;
   /** The socket of `channel` closed: fail the requests it carried with `error`. */
   failCarried(channel: Channel, error: WsPoolError): void;
-  /** A dial failed and no connection is open or opening: fail the queued requests with its error. */
-  failQueued(error: unknown): void;
+  /**
+   * A dial failed and no connection is open or opening: fail the queued requests with its error;
+   * returns how many it failed.
+   */
+  failQueued(error: unknown): number;
   /** The socket of `channel` closed: move its subscriptions (called before `failCarried`). */
   subscriptionsLost(channel: Channel): void;
   /** `channel` is past its lifetime and carries subscriptions: move them make-before-break. */
@@ -103,11 +107,14 @@ export class ConnectionKeeper {
     this.#refiller.fill().catch(ignore); // a failure hands over to backed-off refills
   }
 
-  /** Open one connection; the host hears how it went first, then the returned promise settles. */
-  dial(): Promise<DialOutcome> {
+  /**
+   * Open one connection; the host hears how it went first, then the returned promise settles.
+   * @param owned the caller reports a failure itself (a subscription's dial): not to onError here.
+   */
+  dial(owned = false): Promise<DialOutcome> {
     if (this.#stopped) return Promise.resolve({ error: poolClosedError('multiplexed pool') });
     this.dialing++;
-    const attempt = openPooledConnection(this.#config, this.#abort.signal).then(
+    const attempt = openPooledConnection(this.#config, this.#abort.signal, true).then(
       ({ conn }): DialOutcome => {
         this.dialing--;
         this.#adopt(conn);
@@ -119,8 +126,11 @@ export class ConnectionKeeper {
           this.failedConnectCount++;
           // Requests queued for room must not hang on a server that cannot be reached: once no
           // connection is open or opening they fail with this error (as an exclusive acquire
-          // fails with the error of the dial it started).
-          if (this.dialing === 0 && this.channels.accepting() === 0) this.#host.failQueued(error);
+          // fails with the error of the dial it started). An error no request carries goes to
+          // onError: a caller's error never does.
+          let failed = 0;
+          if (this.dialing === 0 && this.channels.accepting() === 0) failed = this.#host.failQueued(error);
+          if (failed === 0 && !owned) this.#report(error, 'refill');
         }
         return { error };
       },
@@ -190,8 +200,8 @@ export class ConnectionKeeper {
       conn,
       connectionExpiry(conn.createdAt, config.maxConnLifetime, config.maxConnLifetimeJitter, Math.random()),
     );
+    // Frames that came before (a greeting, a push right after the handshake) go first, in order.
     conn[kSetMessageHandler](this.#host.onFrame);
-    conn[kDiscardPending](); // nothing can be queued after the greeting was dropped; stay sure
     conn[kObserver](this.#observer);
     if (this.#sendRate !== Infinity) {
       channel.pacer = new SendRate(this.#sendRate);
@@ -209,6 +219,14 @@ export class ConnectionKeeper {
     channel.draining = false;
     this.channels.remove(channel);
     channel.pacer?.stop();
+    const cause = conn[kLastError];
+    if (channel.destroyReason === 'closed' && isWsPoolError(cause, 'WSPOOL_ERR_PING_TIMEOUT')) {
+      // Its keepalive found it dead: a failed health check like a background ping's. With requests
+      // on it, they reject with this as their cause; with none, only onError hears of it.
+      channel.destroyReason = 'ping';
+      this.healthCheckDestroyCount++;
+      if (channel.inFlight === 0) this.#report(cause, 'health-check');
+    }
     if (diagnostics.poolDestroy.hasSubscribers) {
       diagnostics.poolDestroy.publish({ pool: this.#host.pool, reason: channel.destroyReason });
     }
@@ -216,7 +234,7 @@ export class ConnectionKeeper {
     // The close code and reason are known from `closed`, which has already settled: one microtask.
     void conn.closed.then((info) => {
       if (channel.inFlight > 0) {
-        this.#host.failCarried(channel, connectionClosedError(info.code, info.reason, conn[kLastError]));
+        this.#host.failCarried(channel, connectionClosedError(info.code, info.reason, cause));
       }
       // Closed by the peer before it ever answered: repeats of that back off (see Refiller).
       if (!channel.served && channel.destroyReason === 'closed') this.#refiller.earlyClose();
@@ -337,22 +355,36 @@ export class ConnectionKeeper {
       channel.lastPingAt = now();
       this.#refiller.proven();
       return true;
-    } catch {
+    } catch (error) {
       // Closed meanwhile (the pool, or the peer): the close path has it; not a failed check.
       if (this.#stopped || !channel.conn.isOpen) return true;
       this.healthCheckDestroyCount++;
       channel.destroyReason = 'ping';
       void channel.conn[kTerminate]();
+      // Requests sent on it meanwhile fail with CONNECTION_CLOSED; the ping's own error has no caller.
+      this.#report(error, 'health-check');
       return false;
     } finally {
       channel.pinging = false;
     }
   }
 
+  /** `error` had no caller to reject: tell `onError`. */
+  #report(error: unknown, phase: BackgroundPhase): void {
+    const url = this.#config.url;
+    if (this.#config.onError !== undefined)
+      reportBackground(this.#config.onError, error, phase, url, redactUrl(url));
+  }
+
   /** One top-up pass: open what is missing below `minConns` in parallel; rejects with the first dial error. */
   async #topUpOnce(): Promise<number> {
     if (this.#stopped) return 0;
-    const missing = this.#config.minConns - (this.channels.accepting() + this.dialing);
+    const missing = Math.min(
+      this.#config.minConns - (this.channels.accepting() + this.dialing),
+      // A draining connection takes no new request but is still open: it counts toward maxConns
+      // until its last request settles and it closes.
+      this.#config.maxConns - (this.channels.size + this.dialing),
+    );
     if (missing <= 0) return 0;
     const outcomes = await Promise.all(Array.from({ length: missing }, () => this.dial()));
     const failed = outcomes.find((outcome) => outcome !== null);

@@ -30,8 +30,9 @@ import type { ResolvedPoolConfig } from '../ws-pool/config.js';
 import { reportBackground } from '../ws-pool/on-error.js';
 import { refillBackoff } from '../ws-pool/policy.js';
 import type { PoolCloseOptions } from '../ws-pool/pool.js';
+import { ReplyList, type Batcher } from './batcher.js';
 import type { Channel, ChannelSet } from './channel.js';
-import type { Codec, Decoded } from './codec.js';
+import type { Codec, Decoded, Reply } from './codec.js';
 import { resolveMultiplexConfig, type MultiplexPoolConfig, type RequestOptions } from './config.js';
 import { exhausted, remoteError, requestTimeoutError } from './errors.js';
 import { ConnectionKeeper } from './keeper.js';
@@ -42,6 +43,8 @@ import type { MultiplexPoolStat } from './stat.js';
 export const kPendingSizes = Symbol('wspool.pendingSizes');
 /** @internal The JSON-RPC method of a request, for `wspool:request:start` (`undefined`: none). */
 export const kRequestMethod = Symbol('wspool.requestMethod');
+/** @internal Turns automatic batching on (`JsonRpcPool`'s `batch` option), right after construction. */
+export const kUseBatcher = Symbol('wspool.useBatcher');
 
 /** What `#encodeOrFail` returns when the codec threw (the request is already rejected). */
 const ENCODE_FAILED: unique symbol = Symbol('wspool.encodeFailed');
@@ -70,6 +73,8 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
   readonly #keeper: ConnectionKeeper;
   /** The keeper's open connections (the hot path reads them directly). */
   readonly #channels: ChannelSet;
+  /** Joins frames into batch frames; `undefined` (the default) sends each frame at once. */
+  #batcher: Batcher | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
   #requestCount = 0;
@@ -143,8 +148,10 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
       if (signal?.aborted === true) return Promise.reject(signal.reason);
     }
     let channel: Channel | undefined;
-    // Requests queued first go first: a slot that frees is theirs, never a newcomer's.
-    if (this.#queue.length === 0) channel = this.#channels.choose(this.#maxInFlight);
+    // Requests queued first go first: a slot that frees is theirs, never a newcomer's. A batch
+    // open on a connection with room takes the call before the least-loaded choice is made.
+    if (this.#queue.length === 0)
+      channel = this.#batcher?.channel(this.#maxInFlight) ?? this.#channels.choose(this.#maxInFlight);
     if (channel === undefined && this.#queue.length >= this.#config.maxWaiting) {
       return Promise.reject(exhausted(this.#config.maxWaiting));
     }
@@ -169,7 +176,8 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
     if (this.#closed) return Promise.reject(poolClosedError(WHAT));
     if (this.#queue.length === 0) {
       // A send takes no slot: any accepting connection will do, full or not.
-      const channel = this.#channels.choose(Infinity);
+      const batcher = this.#batcher;
+      const channel = batcher?.channel(Infinity) ?? this.#channels.choose(Infinity);
       if (channel !== undefined) {
         let frame: string | Uint8Array;
         try {
@@ -177,7 +185,9 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
         } catch (thrown) {
           return Promise.reject(thrown);
         }
-        return this.#sendFrame(channel, frame);
+        return batcher !== undefined && batcher.accepts(frame)
+          ? batcher.addOneWay(channel, frame)
+          : this.#sendFrame(channel, frame);
       }
     }
     if (this.#queue.length >= this.#config.maxWaiting)
@@ -275,6 +285,11 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
     return undefined;
   }
 
+  /** @internal Send through `batcher` from now on (called once, by `JsonRpcPool`'s constructor). */
+  [kUseBatcher](batcher: Batcher): void {
+    this.#batcher = batcher;
+  }
+
   // ---- the request path ------------------------------------------------------------------------
 
   /** Encode under a fresh id and send. The caller checked that `channel` has room. */
@@ -292,6 +307,11 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
     registry.add(request, id);
     this.#requestCount++;
     if (diagnostics.requestStart.hasSubscribers) this.#publishStart(request, req);
+    const batcher = this.#batcher;
+    if (batcher !== undefined && batcher.accepts(frame)) {
+      batcher.add(channel, request, frame);
+      return;
+    }
     // The channel accepts, so the socket is open: the send cannot fail now. A write error later
     // closes the socket, which fails this request through #connectionClosed. Sent without a
     // promise: one fewer allocation per request on the hot path.
@@ -323,7 +343,12 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
     const frame = this.#encodeOrFail(request, req, undefined);
     if (frame === ENCODE_FAILED) return;
     this.#settle(request);
-    this.#sendFrame(channel, frame).then(request.resolve, request.reject);
+    const batcher = this.#batcher;
+    const written =
+      batcher !== undefined && batcher.accepts(frame)
+        ? batcher.addOneWay(channel, frame)
+        : this.#sendFrame(channel, frame);
+    written.then(request.resolve, request.reject);
   }
 
   /**
@@ -379,8 +404,18 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
       this.#notification(message, conn, reply);
       return;
     }
+    this.#deliver(reply);
+  };
+
+  /** Settle the request `reply` answers (each one, for the replies to a batch). */
+  #deliver(reply: Reply<Res>): void {
     const request = this.#registry.get(reply.id);
     if (request === undefined) {
+      // The answers to batched calls come as one list (its id is no request's): off the hot path.
+      if (reply instanceof ReplyList) {
+        for (const entry of reply.value as Reply<Res>[]) this.#deliver(entry);
+        return;
+      }
       this.#lateReplies++; // it timed out or was aborted: its id was forgotten then
       return;
     }
@@ -398,7 +433,7 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
       if (diagnostics.requestEnd.hasSubscribers) this.#publishEnd(request, error);
       request.reject(error);
     }
-  };
+  }
 
   /** A notification, or the server's end of a subscription: routed by key on its connection. */
   #notification(
@@ -501,9 +536,11 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
   }
 
   /** No connection is open or opening after a failed dial: the queue fails with the dial's error. */
-  #failQueued(error: unknown): void {
-    for (let node = this.#queue.peek(); node !== null; node = this.#queue.peek())
+  #failQueued(error: unknown): number {
+    let failed = 0;
+    for (let node = this.#queue.peek(); node !== null; node = this.#queue.peek(), failed++)
       this.#fail(node.request, error);
+    return failed;
   }
 
   async #shutdown(timeout: number): Promise<void> {
@@ -513,6 +550,7 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
     const error = poolClosedError(WHAT);
     this.#failQueued(error);
     for (const request of this.#registry.values()) this.#fail(request, error);
+    this.#batcher?.stop(error);
     this.#registry.stop();
     await this.#keeper.close(timeout);
   }
@@ -531,7 +569,7 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
       carriers: () => this.#channels.list,
       total: () => this.#channels.size + keeper.dialing,
       dialing: () => keeper.dialing,
-      dial: () => keeper.dial(),
+      dial: () => keeper.dial(true), // its failure is the subscription's to report (or reject)
       dialSettled: () => keeper.dialSettled(),
       request: (channel, req, timeout, settle) => this.#requestOn(channel, req, timeout, settle),
       send: (channel, req) => this.#sendOn(channel, req as Req),

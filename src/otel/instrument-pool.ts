@@ -258,7 +258,7 @@ export function instrumentPool(
 /** `wspool.connections.usage{state}`: exclusive pools split open connections into idle and used. */
 function usageReading(meter: Meter, base: Attributes, first: InstrumentableStat): Reading {
   const instrument = meter.createObservableUpDownCounter('wspool.connections.usage', {
-    description: 'Connections holding a pool slot, by state.',
+    description: 'Connections counted toward maxConns, by state.',
     unit: '{connection}',
   });
   const idle = { ...base, state: 'idle' };

@@ -426,7 +426,7 @@ export class ResourcePool<T> {
 
   #replace(record: ResourceRecord<T>, options: AcquireOptions | undefined): Promise<Resource<T>> {
     if (record.state !== 'acquired') {
-      return Promise.reject(invalidConfig('resource', 'an acquired resource', record.state));
+      return Promise.reject(invalidConfig('connection', 'a borrowed connection', record.state));
     }
     if (this.#closed) {
       this.#destroyRecord(record, false);

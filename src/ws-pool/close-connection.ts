@@ -5,11 +5,13 @@
 import { MAX_TIMER_MS, startTimer, stopTimer, type Timer } from '../clock.js';
 import type { Connection } from '../connection/connection.js';
 import { kTerminate } from '../connection/internal.js';
+import { redactUrl } from '../util/redact.js';
 import type { ResolvedPoolConfig } from './config.js';
+import { reportBackground } from './on-error.js';
 
 /**
- * Run `beforeClose` (awaited at most `closeTimeout` ms, a throw ignored, so a hook can never keep a
- * socket open), then close: the handshake with `reason`, which `Connection.close` also bounds by
+ * Run `beforeClose` (awaited at most `closeTimeout` ms; a throw goes to `onError` with phase
+ * `'close'`, no caller being there to see it; so a hook can never keep a socket open), then close: the handshake with `reason`, which `Connection.close` also bounds by
  * `closeTimeout`, or a terminate when `forced`. Never rejects.
  */
 export async function closePooledConnection(
@@ -19,7 +21,7 @@ export async function closePooledConnection(
   reason = '',
 ): Promise<void> {
   const hook = config.beforeClose;
-  if (hook !== undefined && conn.isOpen) await bounded(hook, conn, config.connect.closeTimeout);
+  if (hook !== undefined && conn.isOpen) await bounded(hook, conn, config);
   if (forced) await conn[kTerminate]();
   else await conn.close(1000, reason).catch(() => conn[kTerminate]());
 }
@@ -46,11 +48,16 @@ export function truncateReason(reason: string): string {
 async function bounded(
   hook: NonNullable<ResolvedPoolConfig['beforeClose']>,
   conn: Connection,
-  limit: number,
+  config: ResolvedPoolConfig,
 ): Promise<void> {
+  const limit = config.connect.closeTimeout;
   const run = Promise.resolve()
     .then(() => hook(conn))
-    .catch(() => undefined);
+    .catch((thrown: unknown) => {
+      if (config.onError !== undefined) {
+        reportBackground(config.onError, thrown, 'close', config.url, redactUrl(config.url));
+      }
+    });
   if (limit === Infinity) return run;
   let timer: Timer | undefined;
   const expired = new Promise<void>((resolve) => {

@@ -182,7 +182,7 @@ export function resolvePoolConfig(config: PoolConfig, extraKeys?: ReadonlySet<st
   known.delete('signal');
   // Checked here first so a typo is reported as not being one of the *pool* options (the connect
   // check below would list the same names under the word "connect").
-  checkKnownKeys('pool', config, known);
+  checkKnownKeys(extraKeys === undefined ? 'pool' : 'multiplexed pool', config, known);
   const connect = resolveConnectOptions(config, known);
   if (config.url === undefined) throw invalidConfig('url', 'a ws:// or wss:// URL', undefined);
   const url = parseWsUrl(config.url);

@@ -17,11 +17,13 @@ export interface OpenedConnection {
 
 /**
  * Dial one connection for a pool, running its hooks. Errors are `WsPoolError`s (hook throws as
- * `cause`); `signal` (the pool closing) abandons the dial.
+ * `cause`); `signal` (the pool closing) abandons the dial. `keepGreeting`: leave what arrived
+ * before and during `afterConnect` queued (a multiplexed pool hands it to `onMessage`).
  */
 export async function openPooledConnection(
   config: ResolvedPoolConfig,
   signal?: AbortSignal,
+  keepGreeting = false,
 ): Promise<OpenedConnection> {
   const url = new URL(config.url.href);
   const headers = { ...config.connect.headers };
@@ -55,8 +57,9 @@ export async function openPooledConnection(
       `The connection to ${conn.url} closed right after opening; check the server's logs.`,
     );
   }
-  // A greeting, or a reply to afterConnect's traffic, must not reach the first user.
-  return { conn, discarded: conn[kDiscardPending]() };
+  // A greeting, or a reply to afterConnect's traffic, must not reach an exclusive pool's first
+  // borrower. A multiplexed pool has no borrower: its server's pushes are for onMessage.
+  return { conn, discarded: keepGreeting ? 0 : conn[kDiscardPending]() };
 }
 
 /** A hook's throw as a cause: the same value unless it quotes a secret of `url` (it may quote the URL). */

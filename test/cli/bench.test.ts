@@ -65,9 +65,12 @@ describe('wspool bench', () => {
     expect(result.stderr).not.toContain('\r');
   });
 
-  it('--json prints one parsable summary on stdout', async () => {
+  it('--json prints one parsable summary on stdout, its numbers rounded to 3 decimals', async () => {
     const result = await runCli(['bench', '--duration', '1s', '--conns', '3', '--json']);
     expect(result.code, result.stderr).toBe(0);
+    // Latencies and throughput are fractions; none is printed with more than 3 decimals.
+    expect(result.stdout).toMatch(/": \d+\.\d+/);
+    expect(result.stdout).not.toMatch(/": -?\d+\.\d{4,}/);
     const s = parseSummary(result.stdout);
     expect(s).toMatchObject({ embeddedServer: true, mode: 'exclusive', loop: 'closed', conns: 3 });
     expect(s.interrupted).toBe(false);

@@ -70,6 +70,7 @@ describe('wspool probe', () => {
     server = await startEchoServer();
     const result = await runCli(['probe', server.url, '--json']);
     expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).not.toMatch(/": -?\d+\.\d{4,}/);
     const p = JSON.parse(result.stdout) as ProbeJson;
     expect(p).toMatchObject({
       ok: true,

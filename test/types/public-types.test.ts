@@ -13,6 +13,7 @@ import {
   connect,
   createPool,
   type AcquireOptions,
+  type BatchOptions,
   type Codec,
   type Message,
   type MultiplexPoolConfig,
@@ -100,6 +101,15 @@ describe('generics', () => {
       expectTypeOf<JsonRpcPool>().toExtend<MultiplexPool<never, unknown>>();
       // @ts-expect-error JsonRpcPool has its codec built in
       new JsonRpcPool({ url: 'ws://127.0.0.1:1', codec: {} });
+    }));
+
+  it('JsonRpcPoolConfig.batch takes a boolean or BatchOptions', () =>
+    typeOnly(() => {
+      new JsonRpcPool({ url: 'ws://127.0.0.1:1', batch: true });
+      const options: BatchOptions = { maxSize: 50, wait: 2 };
+      new JsonRpcPool({ url: 'ws://127.0.0.1:1', batch: options });
+      // @ts-expect-error maxSize is a number
+      new JsonRpcPool({ url: 'ws://127.0.0.1:1', batch: { maxSize: '50' } });
     }));
 });
 
