@@ -9,24 +9,14 @@
  *
  * @module
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 
 import raw from './contenders/raw-ws.js';
 import wspool from './contenders/wspool-jsonrpc.js';
 import type { Contender } from './lib/contender.js';
-import { collectGarbage } from './lib/gc.js';
+import { settledBytes } from './lib/gc.js';
 import { startServer } from './lib/server-process.js';
 
 const COUNT = 10_000;
-
-async function settledBytes(): Promise<number> {
-  for (let i = 0; i < 3; i++) {
-    await sleep(20);
-    collectGarbage();
-  }
-  const usage = process.memoryUsage();
-  return usage.heapUsed + usage.external;
-}
 
 async function perSubscription(contender: Contender, url: string): Promise<number> {
   const open = contender.subscriptionClient;
