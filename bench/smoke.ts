@@ -29,6 +29,7 @@ const EXPECTED: Readonly<Record<string, readonly string[]>> = {
   'exclusive-echo': [
     'wspool-pool',
     'wspool-withconnection',
+    'wspool-exchange',
     'generic-pool',
     'tarn',
     'hand-pool',

@@ -10,12 +10,14 @@
  * | `wspool:connection:error` | `{ url, error }` (a `WsPoolError`) |
  * | `wspool:pool:acquire` | `{ pool, waitMs }` |
  * | `wspool:pool:release` | `{ pool, holdMs }` |
- * | `wspool:pool:destroy` | `{ pool, reason }`, reason ∈ `idle`, `lifetime`, `ping`, `hook`, `closed`, `released`, `error` |
+ * | `wspool:pool:destroy` | `{ pool, reason }`, reason ∈ `idle`, `lifetime`, `ping`, `hook`, `closed`, `released`, `error`, `ejected` |
  * | `wspool:pool:health-check` | `{ pool, checked, destroyed, created }` |
  * | `wspool:request:start` | `{ pool, id, method? }` |
  * | `wspool:request:end` | `{ pool, id, durationMs, error? }` |
  * | `wspool:subscription:resubscribe` | `{ pool, key, previousKey, attempts, gapMs }` |
  * | `wspool:subscription:end` | `{ pool, id, key }` |
+ * | `wspool:endpoint:eject` | `{ pool, url, ejections, ejectedUntil, error }` |
+ * | `wspool:endpoint:readmit` | `{ pool, url, latencyMs }` |
  *
  * @example
  * ```ts
@@ -27,7 +29,8 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 
 /** Why a pooled connection was destroyed. */
-export type DestroyReason = 'idle' | 'lifetime' | 'ping' | 'hook' | 'closed' | 'released' | 'error';
+export type DestroyReason =
+  'idle' | 'lifetime' | 'ping' | 'hook' | 'closed' | 'released' | 'error' | 'ejected';
 
 /** Payload of `wspool:connection:open`. */
 export interface ConnectionOpenMessage {
@@ -110,6 +113,28 @@ export interface RequestEndMessage {
   /** Set when the request failed (a `WsPoolError`: remote error, timeout, closed connection). */
   error?: Error;
 }
+/** Payload of `wspool:endpoint:eject`. */
+export interface EndpointEjectMessage {
+  /** The pool that ejected the endpoint. */
+  pool: object;
+  /** The endpoint's redacted URL. */
+  url: string;
+  /** Its ejection count, this one included (less the decay earned while healthy). */
+  ejections: number;
+  /** Epoch ms at which one probe decides whether it comes back. */
+  ejectedUntil: number;
+  /** The failure that ejected it. */
+  error: unknown;
+}
+/** Payload of `wspool:endpoint:readmit`. */
+export interface EndpointReadmitMessage {
+  /** The pool that re-admitted the endpoint. */
+  pool: object;
+  /** The endpoint's redacted URL. */
+  url: string;
+  /** The probe's round trip in ms. */
+  latencyMs: number;
+}
 
 /** Payload of `wspool:subscription:resubscribe`: a subscription was re-established after a loss. */
 export interface SubscriptionResubscribeMessage {
@@ -171,6 +196,10 @@ export const CHANNELS = {
   subscriptionResubscribe: 'wspool:subscription:resubscribe',
   /** `wspool:subscription:end`, payload {@link SubscriptionEndMessage}. */
   subscriptionEnd: 'wspool:subscription:end',
+  /** `wspool:endpoint:eject`, payload {@link EndpointEjectMessage}. */
+  endpointEject: 'wspool:endpoint:eject',
+  /** `wspool:endpoint:readmit`, payload {@link EndpointReadmitMessage}. */
+  endpointReadmit: 'wspool:endpoint:readmit',
 } as const;
 
 /**
@@ -189,4 +218,6 @@ export const channels = {
   requestEnd: diagnosticsChannel.channel(CHANNELS.requestEnd),
   subscriptionResubscribe: diagnosticsChannel.channel(CHANNELS.subscriptionResubscribe),
   subscriptionEnd: diagnosticsChannel.channel(CHANNELS.subscriptionEnd),
+  endpointEject: diagnosticsChannel.channel(CHANNELS.endpointEject),
+  endpointReadmit: diagnosticsChannel.channel(CHANNELS.endpointReadmit),
 };

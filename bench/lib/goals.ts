@@ -70,6 +70,14 @@ const GOALS: readonly Goal[] = [
     versus: 'generic-pool',
     atLeast: 1.05,
   },
+  // Issue 18: exchange(), the one-call path, against the raw limit.
+  {
+    kind: 'throughput',
+    scenario: 'exclusive-echo',
+    subject: 'wspool-exchange',
+    versus: 'raw-ws',
+    atLeast: 0.97,
+  },
   // Issue 18: the one-call path a user writes, against any pool at all and against generic-pool.
   {
     kind: 'throughput',

@@ -24,6 +24,7 @@ import {
   type ReadOptions,
 } from './inbox.js';
 import { Pings, type PingOptions } from './pings.js';
+import { runExchange } from './exchange.js';
 import { KeepAlive, kDead, kHeardAt, kProbe, kQuietSince } from './keep-alive.js';
 import {
   kCreate,
@@ -317,6 +318,30 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
   }
 
   /**
+   * Send `data` (as {@link Connection.send}), then read the next message as its reply, in one call
+   * (for protocols without correlation ids). `timeout` covers the send and the reply together:
+   * `WSPOOL_ERR_READ_TIMEOUT` when it passes; an abort rejects with `signal.reason`. After a timeout
+   * or abort the reply may still arrive and would be read by the next read: treat the connection as
+   * out of step (a pooled handle is destroyed on release).
+   */
+  exchange(data: SendData, options?: ReadOptions): Promise<Message> {
+    return runExchange(
+      () => this.send(data),
+      (o) => this.read(o),
+      options,
+    );
+  }
+
+  /** {@link Connection.exchange} with `sendJSON(value)` and `readJSON<T>()`. */
+  exchangeJSON<T = unknown>(value: unknown, options?: ReadOptions): Promise<T> {
+    return runExchange(
+      () => this.sendJSON(value),
+      (o) => this.readJSON<T>(o),
+      options,
+    );
+  }
+
+  /**
    * Iterate messages. Ends on a normal close (1000/1001); throws the `WSPOOL_ERR_CONNECTION_CLOSED`
    * error otherwise, and whatever a read throws (abort, timeout).
    */
@@ -324,6 +349,8 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
     for (;;) {
       let message: Message;
       try {
+        // Bound: the caller's timeout or signal, else the socket's close, which the keepalive
+        // forces within keepAliveInterval + pingTimeout once the peer stops answering.
         message = await this.read(options);
       } catch (error) {
         if (isNormalClose(error)) return;

@@ -16,6 +16,7 @@ import type { DestroyReason } from '../diagnostics.js';
 import type { SendRate } from '../subscriptions/send-rate.js';
 import type { Carrier } from '../subscriptions/placement.js';
 import type { SubscriptionKey } from '../subscriptions/types.js';
+import type { Endpoint } from '../endpoints/endpoint-set.js';
 import { leastLoaded, type Load } from './least-loaded.js';
 
 export class Channel implements Load, Carrier {
@@ -44,6 +45,8 @@ export class Channel implements Load, Carrier {
   readonly routes = new Map<SubscriptionKey, unknown>();
   /** Paces every frame sent on it (`maxSendRate`); `undefined` when unlimited. */
   pacer: SendRate | undefined;
+  /** The endpoint it was dialled to (pools with `endpoints` only). */
+  endpoint: Endpoint | undefined = undefined;
 
   constructor(conn: Connection, expiresAt: number) {
     this.conn = conn;

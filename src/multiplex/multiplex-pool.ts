@@ -119,7 +119,7 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
     this.#keeper.start();
   }
 
-  /** The redacted URL connections are dialled to. */
+  /** The redacted URL connections are dialled to (with `endpoints`: the first one; see `stat().endpoints`). */
   get url(): string {
     return redactUrl(this.#config.url);
   }
@@ -228,8 +228,8 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
   stat(): MultiplexPoolStat {
     const keeper = this.#keeper;
     const subscriptions = this.#subscriptions;
-    return Object.freeze({
-      totalConns: this.#channels.size + keeper.dialing,
+    const stat: MultiplexPoolStat = {
+      totalConns: keeper.total,
       constructingConns: keeper.dialing,
       maxConns: this.#config.maxConns,
       newConnsCount: keeper.newConnsCount,
@@ -249,7 +249,9 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
       resubscribeCount: subscriptions.resubscribeCount,
       droppedNotifications: subscriptions.droppedNotifications,
       unroutedNotifications: subscriptions.unroutedNotifications,
-    });
+    };
+    const endpoints = keeper.endpointStat();
+    return Object.freeze(endpoints === undefined ? stat : { ...stat, endpoints });
   }
 
   /**
@@ -420,9 +422,13 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
       return;
     }
     const channel = request.channel;
-    if (channel !== null && !channel.served) {
-      channel.served = true;
-      this.#keeper.proven();
+    if (channel !== null) {
+      if (!channel.served) {
+        channel.served = true;
+        this.#keeper.proven();
+      }
+      // A reply, even an error one, proves the endpoint serves; its time is a latency sample.
+      if (channel.endpoint !== undefined) this.#keeper.replied(channel.endpoint, monotonic() - request.start);
     }
     this.#settle(request);
     if (reply.ok) {
@@ -506,6 +512,9 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
   #expired(request: PendingRequest): void {
     if (request.state === RequestState.Done) return;
     this.#timedOutRequests++;
+    // Sent and never answered: the endpoint failed it (a request that timed out queued did not).
+    const endpoint = request.channel?.endpoint;
+    if (endpoint !== undefined) this.#keeper.timedOut(endpoint, request.timeout);
     this.#fail(request, requestTimeoutError(request.timeout));
   }
 
@@ -552,7 +561,7 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
     for (const request of this.#registry.values()) this.#fail(request, error);
     this.#batcher?.stop(error);
     this.#registry.stop();
-    await this.#keeper.close(timeout);
+    await this.#keeper.close(timeout); // bound: see ConnectionKeeper.close
   }
 
   // ---- subscriptions: the pool's side of src/subscriptions -------------------------------------
@@ -567,9 +576,9 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
       requestTimeout: this.#requestTimeout,
       encode: (req) => this.#codec.encode(req as Req, undefined),
       carriers: () => this.#channels.list,
-      total: () => this.#channels.size + keeper.dialing,
+      total: () => keeper.total,
       dialing: () => keeper.dialing,
-      dial: () => keeper.dial(true), // its failure is the subscription's to report (or reject)
+      dial: () => keeper.dial(undefined, true), // its failure is the subscription's to report (or reject)
       dialSettled: () => keeper.dialSettled(),
       request: (channel, req, timeout, settle) => this.#requestOn(channel, req, timeout, settle),
       send: (channel, req) => this.#sendOn(channel, req as Req),

@@ -1,3 +1,5 @@
+import type { EndpointStat } from '../endpoints/endpoint-set.js';
+
 /**
  * A frozen snapshot returned by `MultiplexPool.stat()`. Gauges describe the pool now; counters only
  * grow. Always `totalConns <= maxConns`; connections already closing no longer count.
@@ -43,4 +45,6 @@ export interface MultiplexPoolStat {
   readonly droppedNotifications: number;
   /** Counter: notifications whose key matched no subscription (they go to `onMessage`). */
   readonly unroutedNotifications: number;
+  /** Per endpoint, in config order (pools with `endpoints`; absent with a single `url`). */
+  readonly endpoints?: readonly EndpointStat[];
 }

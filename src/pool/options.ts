@@ -24,8 +24,14 @@ export interface ResourcePoolOptions<T> {
   /**
    * Make one resource. Its rejection (or throw) reaches the acquire that started it unchanged.
    * Called without `this`; bind it if it is a method.
+   *
+   * `ownerGaveUp` is given to a create that an acquire started (not to a background fill): it
+   * aborts, with the acquire's reason, once that acquire stops waiting (its signal, its timeout,
+   * or `close()`). A create may ignore it (its resource then serves the next acquire, or goes
+   * idle) or stop the parts of its work that ran only for that acquire; a create that rejects
+   * with exactly `ownerGaveUp.reason` is not counted as a failed create.
    */
-  create: () => Promise<T>;
+  create: (ownerGaveUp: AbortSignal | undefined) => Promise<T>;
   /**
    * Dispose of one resource; called exactly once per resource that `create()` produced.
    * `forced` is true only for resources still checked out when `close({ timeout })` expired.

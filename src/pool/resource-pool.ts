@@ -32,7 +32,8 @@ function ignore(): void {}
  *   fewer than `maxSize` exist (and waits for that create); failing that it queues, first come
  *   first served.
  * - Aborting or timing out an acquire cancels the wait, never a create: a resource created for
- *   an acquire that gave up goes to the next waiter, or idle.
+ *   an acquire that gave up goes to the next waiter, or idle. The create is told (its
+ *   `ownerGaveUp` signal aborts), so it may stop work that only served that acquire.
  * - If the create an acquire started fails, that acquire rejects with the create's error as is,
  *   and the oldest queued acquire starts a create of its own; so an unreachable server makes
  *   every acquire fail with its own error instead of hanging.
@@ -48,7 +49,7 @@ function ignore(): void {}
 export class ResourcePool<T> {
   readonly #maxSize: number;
   readonly #maxWaiting: number;
-  readonly #create: () => Promise<T>;
+  readonly #create: (ownerGaveUp: AbortSignal | undefined) => Promise<T>;
   readonly #destroy: (value: T, forced: boolean) => void | Promise<void>;
 
   // Invariant: while #waiters is non-empty, #idle is empty and idle + acquired + constructing
@@ -220,6 +221,25 @@ export class ResourcePool<T> {
   }
 
   /**
+   * Hold one slot outside the idle and borrowed sets (a probe that is not a pooled resource): it
+   * counts toward `maxSize`, as constructing, until the returned release is called, which hands
+   * the slot to a queued acquire if any. `undefined` when the pool is full or closed. A `close()`
+   * in progress waits for the release.
+   */
+  reserve(): (() => void) | undefined {
+    if (this.#closed || this.#total() >= this.#maxSize) return undefined;
+    this.#constructing++;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.#constructing--;
+      this.#createForQueued();
+      this.#maybeFinishClose();
+    };
+  }
+
+  /**
    * Check out every idle resource at once, least recently released first (for health checks).
    * Each must be given back with `release()`, `releaseUnused()` or `destroy()`; putting them back
    * with `releaseUnused()` in array order restores the idle stack as it was. Not counted as
@@ -327,8 +347,12 @@ export class ResourcePool<T> {
    */
   #startCreate(owner: Waiter<T> | null): Promise<boolean> {
     this.#constructing++;
+    const create = this.#create;
+    const gaveUp = owner?.gaveUpSignal();
+    // Bound: the create's own (the core cannot cut it; close() waits for it, as documented). The
+    // exclusive pool's dial is bounded by connectTimeout, close() and, for its hooks, gaveUp.
     return Promise.resolve()
-      .then(this.#create)
+      .then(() => create(gaveUp))
       .then(
         (value) => this.#created(value, owner),
         (error: unknown) => this.#createFailed(error, owner),
@@ -340,7 +364,9 @@ export class ResourcePool<T> {
     this.#counters.createdCount++;
     this.#lastCreateError = undefined;
     const at = now();
-    const record = new ResourceRecord(this.#resourceHost, value, at);
+    // The owner first (it paid for this create); if it gave up, the oldest queued acquire.
+    const waiter = owner !== null && !owner.settled ? owner : this.#closed ? null : this.#waiters.shift();
+    const record = new ResourceRecord(this.#resourceHost, value, at, waiter !== null && waiter === owner);
     if (this.#closed) {
       // Nobody may receive it any more; the close() in progress waits for this destroy.
       this.#dispose(record, false);
@@ -348,8 +374,6 @@ export class ResourcePool<T> {
       return false;
     }
     this.#live.add(record);
-    // The owner first (it paid for this create); if it gave up, the oldest queued acquire.
-    const waiter = owner !== null && !owner.settled ? owner : this.#waiters.shift();
     if (waiter !== null) {
       this.#creators.remove(waiter);
       this.#acquired++;
@@ -363,8 +387,12 @@ export class ResourcePool<T> {
 
   #createFailed(error: unknown, owner: Waiter<T> | null): never {
     this.#constructing--;
-    this.#counters.failedCreateCount++;
-    this.#lastCreateError = error;
+    // A create that stopped because its owner gave up (ownerGaveUp's reason) did not fail.
+    const gaveUp = owner?.gaveUpSignal();
+    if (gaveUp?.aborted !== true || error !== gaveUp.reason) {
+      this.#counters.failedCreateCount++;
+      this.#lastCreateError = error;
+    }
     if (owner !== null && !owner.settled) {
       this.#creators.remove(owner);
       owner.reject(error);
@@ -484,6 +512,8 @@ export class ResourcePool<T> {
     }
     if (result !== undefined) {
       this.#pendingDestroys++;
+      // Bound: the destroy's own; close() waits for it. The exclusive pool's is bounded by
+      // closeTimeout and close({ timeout }).
       Promise.resolve(result).then(this.#onDestroySettled, this.#onDestroySettled);
     }
   }

@@ -67,11 +67,14 @@ export class ResourceRecord<T> {
   readonly resource: Resource<T>;
   /** The pool that owns this record. */
   readonly host: ResourceHost<T>;
+  /** Went from `create()` straight to the acquire that started that create. */
+  readonly createdForHolder: boolean;
 
-  constructor(host: ResourceHost<T>, value: T, createdAt: number) {
+  constructor(host: ResourceHost<T>, value: T, createdAt: number, createdForHolder = false) {
     this.host = host;
     this.lastUsedAt = createdAt;
     this.acquiredAt = createdAt;
+    this.createdForHolder = createdForHolder;
     this.resource = new Resource(value, createdAt, this);
   }
 }
@@ -116,6 +119,15 @@ export class Resource<T> {
   /** Milliseconds since {@link Resource.lastUsedAt}: how long it has sat unused. */
   get idleDuration(): number {
     return now() - this.#record.lastUsedAt;
+  }
+
+  /**
+   * True when `create()` made this resource for the acquire that first held it, and handed it over
+   * straight (never idle, never to another acquire). A layer that skips checks on a resource made
+   * for its very caller (a connection dialled for this acquire needs no ping) asks this.
+   */
+  get createdForHolder(): boolean {
+    return this.#record.createdForHolder;
   }
 
   /** `'idle'`, `'acquired'` or `'destroyed'`. */

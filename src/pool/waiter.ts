@@ -55,6 +55,8 @@ export class Waiter<T> implements ListNode {
   #deadlines: DeadlineQueue<DeadlineTicket<Waiter<T>>> | undefined;
   readonly #lender: Lender<T, unknown, unknown> | undefined;
   readonly #context: unknown;
+  /** Made only for an acquire that starts a create (see {@link Waiter.gaveUpSignal}). */
+  #gaveUp: AbortController | undefined;
 
   /** `lender` (with `context`) turns the resource into the promise's value at hand-over. */
   constructor(
@@ -121,11 +123,22 @@ export class Waiter<T> implements ListNode {
     return true;
   }
 
+  /**
+   * A signal that aborts (with the rejection's reason) when this acquire stops waiting without a
+   * resource: handed to the create it starts, so work done only for it can stop. Made on first use;
+   * only acquires that start a create ask for it.
+   */
+  gaveUpSignal(): AbortSignal {
+    this.#gaveUp ??= new AbortController();
+    return this.#gaveUp.signal;
+  }
+
   /** Fail the acquire. Returns false (and does nothing) if already settled. */
   reject(error: unknown): boolean {
     if (this.#settled) return false;
     this.#settle();
     this.#reject(error);
+    this.#gaveUp?.abort(error);
     return true;
   }
 

@@ -2,28 +2,36 @@
  * Closing one pooled connection: `beforeClose`, then the closing handshake. Shared by the exclusive
  * and the multiplexed pool, so the hook behaves the same in both.
  */
-import { MAX_TIMER_MS, startTimer, stopTimer, type Timer } from '../clock.js';
 import type { Connection } from '../connection/connection.js';
 import { kTerminate } from '../connection/internal.js';
+import { raceBounds } from '../util/race-bounds.js';
 import { redactUrl } from '../util/redact.js';
 import type { ResolvedPoolConfig } from './config.js';
 import { reportBackground } from './on-error.js';
 
 /**
- * Run `beforeClose` (awaited at most `closeTimeout` ms; a throw goes to `onError` with phase
- * `'close'`, no caller being there to see it; so a hook can never keep a socket open), then close: the handshake with `reason`, which `Connection.close` also bounds by
- * `closeTimeout`, or a terminate when `forced`. Never rejects.
+ * Run `beforeClose` (awaited at most `closeTimeout` ms, so a hook can never keep a socket open; a
+ * throw goes to `onError`, phase `'close'`: nobody else would see it), then close: the handshake
+ * with `reason`, which `Connection.close` also bounds by `closeTimeout`, or a terminate when
+ * `forced`. `cutShort` (a pool's `close({ timeout })` running out) ends the hook and the handshake
+ * early: the socket is terminated. Never rejects.
  */
 export async function closePooledConnection(
   conn: Connection,
   config: ResolvedPoolConfig,
   forced = false,
   reason = '',
+  cutShort?: AbortSignal,
 ): Promise<void> {
   const hook = config.beforeClose;
-  if (hook !== undefined && conn.isOpen) await bounded(hook, conn, config);
-  if (forced) await conn[kTerminate]();
-  else await conn.close(1000, reason).catch(() => conn[kTerminate]());
+  if (hook !== undefined && conn.isOpen && cutShort?.aborted !== true) {
+    await bounded(hook, conn, config, cutShort);
+  }
+  // Bound: the socket's own close, which a terminate brings at once.
+  if (forced || cutShort?.aborted === true) await conn[kTerminate]();
+  // Bound: closeTimeout (Connection.close terminates after it) and close({ timeout }), whichever is
+  // first; a handshake cut short ends in a terminate.
+  else await raceBounds(conn.close(1000, reason), [cutShort]).catch(() => conn[kTerminate]());
 }
 
 /**
@@ -49,23 +57,15 @@ async function bounded(
   hook: NonNullable<ResolvedPoolConfig['beforeClose']>,
   conn: Connection,
   config: ResolvedPoolConfig,
+  cutShort: AbortSignal | undefined,
 ): Promise<void> {
-  const limit = config.connect.closeTimeout;
   const run = Promise.resolve()
     .then(() => hook(conn))
-    .catch((thrown: unknown) => {
-      if (config.onError !== undefined) {
-        reportBackground(config.onError, thrown, 'close', config.url, redactUrl(config.url));
-      }
-    });
-  if (limit === Infinity) return run;
-  let timer: Timer | undefined;
-  const expired = new Promise<void>((resolve) => {
-    timer = startTimer(resolve, Math.min(limit, MAX_TIMER_MS));
-  });
-  try {
-    await Promise.race([run, expired]);
-  } finally {
-    stopTimer(timer);
-  }
+    .catch((thrown: unknown) =>
+      reportBackground(config.onError, thrown, 'close', config.url, redactUrl(config.url)),
+    );
+  // Bound: closeTimeout, and the pool's close({ timeout }). Expiry is no error: the close goes on.
+  await raceBounds(run, [cutShort], config.connect.closeTimeout).catch(noop);
 }
+
+function noop(): void {}

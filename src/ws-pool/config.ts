@@ -6,23 +6,34 @@ import {
   type ConnectOptions,
   type ResolvedConnectOptions,
 } from '../connection/options.js';
-import { parseWsUrl } from '../connection/url.js';
+import {
+  ENDPOINT_OPTION_KEYS,
+  resolveEndpoints,
+  type EndpointOptions,
+  type ResolvedEndpoints,
+} from '../endpoints/config.js';
 import { invalidConfig } from '../errors.js';
 import { checkDuration, checkInteger, checkKnownKeys, checkOptionalFunction } from '../util/validate.js';
 import type { OnError } from './on-error.js';
 
-/** What `beforeConnect` may change before each dial (e.g. refresh an auth token). */
+/**
+ * What `beforeConnect` may change before each dial (e.g. refresh an auth token). Both fields may be
+ * mutated or replaced; the dial uses what they hold when the hook settles. A fresh copy per dial.
+ */
 export interface BeforeConnectContext {
-  /** The URL about to be dialled; mutate it (query token) or replace fields. */
+  /** The URL about to be dialled: mutate it (a query token, a path) or assign a new `URL`. */
   url: URL;
-  /** Handshake headers about to be sent; mutate freely. */
+  /** Handshake headers about to be sent: mutate them, or assign a new object. */
   headers: Record<string, string>;
 }
 
 /** Options of {@link Pool} / {@link createPool}: {@link ConnectOptions} per connection plus these. */
-export interface PoolConfig extends Omit<ConnectOptions, 'signal'> {
-  /** `ws:` or `wss:` URL. Credentials in it never appear in errors, `url` fields or diagnostics. */
-  url: string | URL;
+export interface PoolConfig extends Omit<ConnectOptions, 'signal'>, EndpointOptions {
+  /**
+   * `ws:` or `wss:` URL. Credentials in it never appear in errors, `url` fields or diagnostics.
+   * Exactly one of `url` and `endpoints` is given.
+   */
+  url?: string | URL;
   /**
    * Connections kept open (idle or not) by the background check.
    * @default 0
@@ -62,7 +73,10 @@ export interface PoolConfig extends Omit<ConnectOptions, 'signal'> {
   pingTimeout?: number;
   /**
    * On acquire, a connection idle at least this long is pinged first; `0` always, `Infinity` never.
-   * A freshly dialled connection is never pinged (its handshake just proved it alive).
+   * Idle time runs from its last release or ping or, if never borrowed, from when it opened: a
+   * connection filled by `minConns` is pinged like any other. Only a connection dialled for this very
+   * acquire skips the ping (its handshake just proved it alive). A connection that gives no pong,
+   * within `pingTimeout` or before the acquire's deadline, is destroyed and the next one tried.
    * @default 1_000
    */
   pingIdleAfter?: number;
@@ -76,20 +90,34 @@ export interface PoolConfig extends Omit<ConnectOptions, 'signal'> {
    * @default Infinity
    */
   maxWaiting?: number;
-  /** Runs before each dial with a mutable `{ url, headers }` (refresh a token). A throw fails that dial. */
+  /**
+   * Runs before each dial with `{ url, headers }`, which it may mutate or replace (refresh a token).
+   * A throw fails that dial. Bounded by `close()` and, for a dial an acquire started, by that
+   * acquire's timeout and signal: the dial is then abandoned.
+   */
   beforeConnect?: (ctx: BeforeConnectContext) => void | Promise<void>;
-  /** Runs on each new connection (auth, subscribe). A throw discards it and fails the dial. */
+  /**
+   * Runs on each new connection (auth, subscribe). A throw discards it and fails the dial. Bounded
+   * like `beforeConnect`: when `close()`, or the timeout or abort of the acquire the dial runs for,
+   * comes first, the connection is destroyed (the hook's pending reads reject).
+   */
   afterConnect?: (conn: Connection) => void | Promise<void>;
   /**
    * Runs on every hand-out, fresh dials included. `false` → the connection is destroyed and another
    * tried; after `maxConns + 1` rejections in one acquire it rejects `WSPOOL_ERR_ACQUIRE_FAILED`.
+   * Bounded by the acquire's timeout and signal and by `close()`: the first to fire rejects the
+   * acquire at once and destroys the connection.
    */
   beforeAcquire?: (conn: Connection) => boolean | void | Promise<boolean | void>;
-  /** Runs on release; `false` → the connection is destroyed instead of pooled. */
+  /**
+   * Runs on release; `false` → the connection is destroyed instead of pooled. Its slot stays taken
+   * while it runs; `close()` destroys the connection at once instead of waiting for it.
+   */
   afterRelease?: (conn: Connection) => boolean | void | Promise<boolean | void>;
   /**
    * Runs before a pooled connection is closed (the socket is still open). Awaited for at most
-   * `closeTimeout` ms, then the close goes ahead; a throw is ignored.
+   * `closeTimeout` ms (and no longer than `close({ timeout })` allows), then the close goes ahead; a
+   * throw goes to `onError` (phase `'close'`).
    */
   beforeClose?: (conn: Connection) => void | Promise<void>;
   /**
@@ -128,6 +156,7 @@ export function defaultMaxConns(): number {
 /** The pool's own option names (beside the connect options). */
 export const POOL_OPTION_KEYS: ReadonlySet<string> = new Set([
   'url',
+  ...ENDPOINT_OPTION_KEYS,
   'minConns',
   'maxConns',
   'maxConnLifetime',
@@ -149,7 +178,10 @@ export const POOL_OPTION_KEYS: ReadonlySet<string> = new Set([
 
 /** A pool config with every default applied (internal). */
 export interface ResolvedPoolConfig {
+  /** The single `url`, or the first endpoint's (what `pool.url` reports). */
   url: URL;
+  /** Set only with `endpoints`: a single-`url` pool takes none of their paths. */
+  endpoints: ResolvedEndpoints | undefined;
   connect: ResolvedConnectOptions;
   minConns: number;
   maxConns: number;
@@ -184,8 +216,7 @@ export function resolvePoolConfig(config: PoolConfig, extraKeys?: ReadonlySet<st
   // check below would list the same names under the word "connect").
   checkKnownKeys(extraKeys === undefined ? 'pool' : 'multiplexed pool', config, known);
   const connect = resolveConnectOptions(config, known);
-  if (config.url === undefined) throw invalidConfig('url', 'a ws:// or wss:// URL', undefined);
-  const url = parseWsUrl(config.url);
+  const { url, endpoints } = resolveEndpoints(config);
   const c = config;
   const minConns =
     c.minConns === undefined ? POOL_DEFAULTS.minConns : checkInteger('minConns', c.minConns, 0);
@@ -205,6 +236,7 @@ export function resolvePoolConfig(config: PoolConfig, extraKeys?: ReadonlySet<st
   }
   return {
     url,
+    endpoints,
     connect,
     minConns,
     maxConns,

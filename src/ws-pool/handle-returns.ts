@@ -21,19 +21,28 @@ export class HandleReturns implements HandleOwner<PoolEntry> {
   readonly #config: ResolvedPoolConfig;
   readonly #counters: PoolCounters;
   readonly #borrowed: Set<PoolEntry>;
+  readonly #closing: AbortSignal;
 
   /**
    * @param pool the pool, as diagnostics name it.
    * @param borrowed the pool's entries lent out (kept only with `trackLeaks`).
+   * @param closing aborts when the pool closes: an `afterRelease` still running is abandoned then.
    */
-  constructor(pool: object, config: ResolvedPoolConfig, counters: PoolCounters, borrowed: Set<PoolEntry>) {
+  constructor(
+    pool: object,
+    config: ResolvedPoolConfig,
+    counters: PoolCounters,
+    borrowed: Set<PoolEntry>,
+    closing: AbortSignal,
+  ) {
     this.#pool = pool;
     this.#config = config;
     this.#counters = counters;
     this.#borrowed = borrowed;
+    this.#closing = closing;
   }
 
-  release(handle: PooledConnection, entry: PoolEntry): void {
+  release(handle: PooledConnection, entry: PoolEntry, failed: boolean): void {
     const resource = entry.resource;
     if (!resource || entry.handle !== handle) return;
     const conn = entry.conn;
@@ -44,18 +53,28 @@ export class HandleReturns implements HandleOwner<PoolEntry> {
     if (channels.poolRelease.hasSubscribers) {
       channels.poolRelease.publish({ pool: this.#pool, holdMs: t - entry.acquiredAt });
     }
+    if (failed) {
+      // A reply to the failed work may still be in flight: nobody else may read it.
+      this.#counters.errorReleaseCount++;
+      destroyEntry(resource, 'error');
+      return;
+    }
     if (!conn.isOpen) {
       destroyEntry(resource, 'closed');
       return;
     }
     if (isExpired(entry.expiresAt, t)) {
+      if (entry.leaving) {
+        destroyEntry(resource, 'ejected'); // its endpoint takes no more work
+        return;
+      }
       this.#counters.maxLifetimeDestroyCount++;
       destroyEntry(resource, 'lifetime');
       return;
     }
     const hook = this.#config.afterRelease;
-    if (!hook) {
-      resource.release(t);
+    if (!hook || this.#closing.aborted) {
+      resource.release(t); // after close(), the core destroys it: no hook for a closing connection
       return;
     }
     // The hook may talk on the connection (unsubscribe, reset state) and must see the replies:
@@ -69,13 +88,31 @@ export class HandleReturns implements HandleOwner<PoolEntry> {
       return;
     }
     if (isThenable(verdict)) {
-      verdict.then(
-        (ok) => this.#finish(resource, ok),
-        () => destroyEntry(resource, 'hook'),
-      );
+      this.#awaitVerdict(resource, verdict);
     } else {
       this.#finish(resource, verdict);
     }
+  }
+
+  /**
+   * An async `afterRelease` holds the slot until it settles. Bound: `close()`, which destroys the
+   * connection at once (the hook's pending reads reject) instead of waiting for the hook.
+   */
+  #awaitVerdict(resource: Resource<PoolEntry>, verdict: PromiseLike<boolean | void>): void {
+    const closing = this.#closing;
+    const onClose = (): void => destroyEntry(resource, 'closed');
+    closing.addEventListener('abort', onClose, { once: true });
+    verdict.then(
+      (ok) => {
+        closing.removeEventListener('abort', onClose);
+        // Already destroyed by close(): nothing left to finish.
+        if (resource.state === 'acquired') this.#finish(resource, ok);
+      },
+      () => {
+        closing.removeEventListener('abort', onClose);
+        destroyEntry(resource, 'hook');
+      },
+    );
   }
 
   #finish(resource: Resource<PoolEntry>, verdict: boolean | void): void {

@@ -1,11 +1,11 @@
 /**
- * What a health check does: one background pass over idle connections (evict, ping, top up) and the
- * ping before hand-out. `HealthChecker` (`health.ts`) only owns the timer that runs the pass.
+ * What a health check does: one background pass over idle connections (evict, ping, top up).
+ * `HealthChecker` (`health.ts`) only owns the timer that runs the pass; the ping before hand-out
+ * is a step of the checked hand-out (`checkout.ts`).
  */
 import { now } from '../clock.js';
 import { quietSince } from '../connection/internal.js';
 import type { DestroyReason } from '../diagnostics.js';
-import { WsPoolError } from '../errors.js';
 import type { ResourcePool } from '../pool/resource-pool.js';
 import type { Resource } from '../pool/resource.js';
 import type { ResolvedPoolConfig } from './config.js';
@@ -20,8 +20,14 @@ export interface HealthPassHost {
   readonly config: ResolvedPoolConfig;
   readonly counters: PoolCounters;
   readonly refiller: Refiller;
+  /** Aborts when the pool's `close()` is called: pings under way stop waiting for their pong. */
+  readonly closing: AbortSignal;
   /** Destroy with a reason for diagnostics (`destroyEntry` in entry.ts). */
   destroy(resource: Resource<PoolEntry>, reason: DestroyReason): void;
+  /** A failure nobody else sees (a connection that did not answer), for `onError`. */
+  report(error: unknown): void;
+  /** A ping answered in `rtt` ms (pools with `endpoints`: a latency sample of its endpoint). */
+  readonly pinged?: ((entry: PoolEntry, rtt: number) => void) | undefined;
 }
 
 /** The outcome of one pass, as `wspool:pool:health-check` reports it. */
@@ -34,9 +40,13 @@ export interface HealthPassResult {
   created: number;
 }
 
-/** One background pass: evict, ping, top up. Never throws. */
+/**
+ * One background pass: evict, ping, top up. Never throws. Bounds: each ping by
+ * `pingTimeout` and by `close()` (whose abort settles it at once, so close never waits for a pong);
+ * the top-up by `connectTimeout` and `close()`.
+ */
 export async function runHealthPass(host: HealthPassHost): Promise<HealthPassResult> {
-  const { core, config, counters, refiller } = host;
+  const { core, config, counters, refiller, closing } = host;
   const idle = core.acquireAllIdle();
   let destroyed = 0;
   const pings: Promise<void>[] = [];
@@ -63,16 +73,19 @@ export async function runHealthPass(host: HealthPassHost): Promise<HealthPassRes
       )
     ) {
       pings.push(
-        entry.conn.ping({ timeout: config.pingTimeout }).then(
-          () => {
+        entry.conn.ping({ timeout: config.pingTimeout, signal: closing }).then(
+          (rtt) => {
             entry.lastPingAt = now();
+            host.pinged?.(entry, rtt);
             refiller.proven();
             resource.releaseUnused();
           },
-          () => {
-            counters.healthCheckDestroyCount++;
+          (error: unknown) => {
             destroyed++;
-            host.destroy(resource, 'ping');
+            host.destroy(resource, closing.aborted ? 'closed' : 'ping');
+            if (closing.aborted) return; // the close ends it, not a health verdict
+            counters.healthCheckDestroyCount++;
+            host.report(error);
           },
         ),
       );
@@ -80,37 +93,10 @@ export async function runHealthPass(host: HealthPassHost): Promise<HealthPassRes
       resource.releaseUnused();
     }
   }
-  await Promise.all(pings);
+  await Promise.all(pings); // bound: each ping's pingTimeout, and close()
   // While refills back off after failed dials they own the top-up: dialling here too would defeat
   // the backoff and its jitter (every pool would dial each period, in lock step, at a server that
   // is down). A top-up that fails here starts that backoff.
-  const created = await refiller.topUpIfIdle();
+  const created = await refiller.topUpIfIdle(); // bound: connectTimeout, close() (and see Refiller)
   return { checked: idle.length, destroyed, created };
-}
-
-/**
- * Ping before hand-out within `budget` ms (what is left of the acquire's timeout): true if
- * it answered; false if it failed within `pingTimeout` and was destroyed; otherwise the acquire ran
- * out of time or was aborted first, which says nothing about the connection (the caller puts it
- * back).
- */
-export async function pingForAcquire(
-  host: HealthPassHost,
-  resource: Resource<PoolEntry>,
-  signal: AbortSignal | undefined,
-  budget: number,
-): Promise<boolean | 'aborted' | { error: unknown }> {
-  const pingTimeout = host.config.pingTimeout;
-  const limited = budget < pingTimeout;
-  const timeout = limited ? Math.max(0, budget) : pingTimeout;
-  try {
-    await resource.value.conn.ping(signal ? { timeout, signal } : { timeout });
-    resource.value.lastPingAt = now();
-    return true;
-  } catch (error) {
-    if (signal?.aborted && error === signal.reason) return 'aborted';
-    if (limited && error instanceof WsPoolError && error.code === 'WSPOOL_ERR_PING_TIMEOUT') return { error };
-    host.counters.healthCheckDestroyCount++;
-    return false; // the caller retires it
-  }
 }

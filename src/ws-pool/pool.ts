@@ -9,8 +9,9 @@
  * acquire it.
  */
 import { setMaxListeners } from 'node:events';
-import { now } from '../clock.js';
-import type { Connection } from '../connection/connection.js';
+import { MAX_TIMER_MS, monotonic, startTimer, stopTimer, type Timer } from '../clock.js';
+import type { Connection, SendData } from '../connection/connection.js';
+import type { Message, ReadOptions } from '../connection/inbox.js';
 import { kCreate, kObserver, kSetDiscarding, type ConnectionObserver } from '../connection/internal.js';
 import { channels } from '../diagnostics.js';
 import { invalidConfig, poolClosedError } from '../errors.js';
@@ -23,9 +24,10 @@ import { isExpired, shouldPing } from './policy.js';
 import { PooledConnection, type HandleOwner } from './pooled-connection.js';
 import { leakReports, poolStat, PoolCounters, type PoolStat, type LeakReport } from './stat.js';
 import { HealthChecker } from './health.js';
-import { runHealthPass } from './health-pass.js';
-import { acquireChecked, type AcquireHost } from './acquire-checks.js';
+import { runHealthPass, type HealthPassHost } from './health-pass.js';
+import { checkOut, type CheckoutHost } from './checkout.js';
 import { Refiller } from './refiller.js';
+import { reportBackground, type BackgroundPhase } from './on-error.js';
 import { closePooledConnection, truncateReason } from './close-connection.js';
 import type { AcquireOptions } from './acquire-options.js';
 import { invalidCallOptions } from '../util/validate.js';
@@ -33,6 +35,9 @@ import { destroyEntry, newPoolEntry, type PoolEntry } from './entry.js';
 import { HandleReturns } from './handle-returns.js';
 import { openPooledConnection } from './open-connection.js';
 import { redactUrl } from '../util/redact.js';
+import { EndpointSet, type Endpoint, type EndpointHost } from '../endpoints/endpoint-set.js';
+import { endpointReports, openOnEndpoints, probeEndpoint } from './endpoint-dial.js';
+import { WsPoolError } from '../errors.js';
 
 export type { AcquireOptions } from './acquire-options.js';
 
@@ -74,15 +79,27 @@ export class Pool implements AsyncDisposable {
   /** Set first thing in `close()`, before the core destroys anything (see there). */
   #closed = false;
   #closing: Promise<void> | undefined;
-  readonly #dialAbort = new AbortController();
-  readonly #refiller: Refiller;
   /**
-   * What the checks need from this pool: the background health pass, the acquire ping and the
-   * general acquire path (see {@link acquireChecked}). One object, built with the pool.
+   * Aborted first thing in `close()`: every dial, dial hook, acquire check and ping under way races
+   * against it, so none of them can hold up the close.
    */
-  readonly #checksHost: AcquireHost;
+  readonly #closeAbort = new AbortController();
+  /** Aborted when `close({ timeout })` runs out: `beforeClose` hooks still running are cut short. */
+  readonly #closeDeadline = new AbortController();
+  #closeTimer: Timer | undefined;
+  readonly #refiller: Refiller;
+  /** What the checked hand-out needs from this pool (see {@link checkOut}); built with the pool. */
+  readonly #checkoutHost: CheckoutHost;
+  /** What the background health pass needs (see {@link runHealthPass}). */
+  readonly #healthHost: HealthPassHost;
+  /** createPool() awaits the first fill and reports its failure itself: not onError's. */
+  #firstFillClaimed = false;
   /** What `stat()` counts besides the core's (see {@link PoolCounters}). */
   readonly #counters = new PoolCounters();
+  /** With `endpoints` only: their health and the choice among them. */
+  readonly #endpoints: EndpointSet | undefined;
+  /** With `endpoints` only: every open entry, to find an ejected endpoint's connections. */
+  readonly #entries = new Set<PoolEntry>();
 
   /**
    * Validate `config` synchronously (`WSPOOL_ERR_INVALID_CONFIG` naming the field,
@@ -95,10 +112,16 @@ export class Pool implements AsyncDisposable {
     this.#core = new ResourcePool<PoolEntry>({
       maxSize: resolved.maxConns,
       maxWaiting: resolved.maxWaiting,
-      create: () => this.#dial(),
+      create: (ownerGaveUp) => this.#dial(ownerGaveUp),
       destroy: (entry, forced) => this.#disposeEntry(entry, forced),
     });
-    this.#handleOwner = new HandleReturns(this, resolved, this.#counters, this.#borrowed);
+    this.#handleOwner = new HandleReturns(
+      this,
+      resolved,
+      this.#counters,
+      this.#borrowed,
+      this.#closeAbort.signal,
+    );
     this.#lender = {
       lend: (resource, waited, options) => this.#lendHandedOver(resource, waited, options),
       canceled: () => {
@@ -113,28 +136,52 @@ export class Pool implements AsyncDisposable {
         this.#counters.discardedMessages++;
       },
     };
-    // Every dial in flight listens on this one signal (up to maxConns at once) and stops when it
-    // settles: not a leak, so no MaxListenersExceededWarning past 10 concurrent dials.
-    setMaxListeners(0, this.#dialAbort.signal);
+    // Every dial, check and ping in flight listens on this one signal (up to maxConns at once, plus
+    // pending afterRelease hooks) and stops listening when it settles: not a leak, so no
+    // MaxListenersExceededWarning past 10 of them.
+    setMaxListeners(0, this.#closeAbort.signal);
     this.#health = new HealthChecker(resolved.healthCheckPeriod, () => this.#healthCheck());
-    this.#refiller = new Refiller(resolved.minConns, () => this.#topUpOnce());
-    this.#checksHost = {
+    this.#refiller = new Refiller(
+      resolved.minConns,
+      () => this.#topUpOnce(),
+      (error) => this.#report(error, 'refill'),
+    );
+    this.#endpoints =
+      resolved.endpoints === undefined
+        ? undefined
+        : new EndpointSet(resolved.endpoints, this.#endpointHost());
+    const endpoints = this.#endpoints;
+    const pinged =
+      endpoints && ((entry: PoolEntry, rtt: number) => endpoints.succeeded(entry.endpoint as Endpoint, rtt));
+    this.#checkoutHost = {
+      pinged,
+      core: this.#core,
+      config: resolved,
+      counters: this.#counters,
+      closing: this.#closeAbort.signal,
+      needsPing: (resource, at) => this.#needsPing(resource.value, resource, at),
+      lend: (resource, waited, empty, stack) => this.#lend(resource, waited, empty, stack),
+    };
+    this.#healthHost = {
+      pinged,
       core: this.#core,
       config: resolved,
       counters: this.#counters,
       refiller: this.#refiller,
+      closing: this.#closeAbort.signal,
       destroy: destroyEntry,
-      isClosed: () => this.#closed,
-      needsPing: (entry, at) => this.#needsPing(entry, at),
-      lend: (resource, waited, empty, stack) => this.#lend(resource, waited, empty, stack),
+      report: (error) => this.#report(error, 'health-check'),
     };
-    // A failed first fill is retried with backoff; createPool() reports it instead.
+    // A failed first fill is retried with backoff. createPool() reports it to its caller; a pool
+    // made with `new` has no caller for it, so it goes to onError.
     this.#ready = this.#refiller.fill().then(noop);
-    this.#ready.catch(noop); // handled by createPool() when it awaits; otherwise the refiller retries
+    this.#ready.catch((error: unknown) => {
+      if (!this.#firstFillClaimed) this.#report(error, 'refill');
+    });
     this.#health.start();
   }
 
-  /** The redacted URL connections are dialled to. */
+  /** The redacted URL connections are dialled to (with `endpoints`: the first one; see `stat().endpoints`). */
   get url(): string {
     return redactUrl(this.#config.url);
   }
@@ -164,10 +211,11 @@ export class Pool implements AsyncDisposable {
       const resource = this.#core.tryAcquire();
       if (resource !== null) {
         const entry = resource.value;
-        const at = resource.acquiredAt;
         entry.resource = resource;
-        if (this.#isReady(entry, at)) return Promise.resolve(this.#lend(resource, 0, false, stack));
-        return acquireChecked(this.#checksHost, options, resource, at, false, stack);
+        if (this.#isReady(entry, resource, resource.acquiredAt)) {
+          return Promise.resolve(this.#lend(resource, 0, false, stack));
+        }
+        return checkOut(this.#checkoutHost, options, resource, 0, false, stack);
       }
       // Nothing idle: queue (or create) through the lender, which the core calls at hand-over, so
       // the caller's one promise resolves with the handle. A timeout of 0 and trackLeaks (the stack
@@ -176,7 +224,7 @@ export class Pool implements AsyncDisposable {
         return this.#core.acquireThrough(this.#lender, options, this.#coreOptions(options));
       }
     }
-    return acquireChecked(this.#checksHost, options, null, now(), this.#core.idleCount === 0, stack);
+    return checkOut(this.#checkoutHost, options, null, 0, this.#core.idleCount === 0, stack);
   }
 
   /** The core's options for a pool acquire: the caller's, with the configured default timeout. */
@@ -198,26 +246,27 @@ export class Pool implements AsyncDisposable {
     options: AcquireOptions | undefined,
   ): PooledConnection | Promise<PooledConnection> {
     const entry = resource.value;
-    const at = resource.acquiredAt;
     entry.resource = resource;
-    if (!this.#closed && this.#isReady(entry, at)) return this.#lend(resource, waited, true, undefined);
-    return acquireChecked(this.#checksHost, options, resource, at - waited, true, undefined);
+    if (!this.#closed && this.#isReady(entry, resource, resource.acquiredAt)) {
+      return this.#lend(resource, waited, true, undefined);
+    }
+    return checkOut(this.#checkoutHost, options, resource, waited, true, undefined);
   }
 
   /** Open, within its lifetime and not due for a ping at `at`: lent as it is, without any await. */
-  #isReady(entry: PoolEntry, at: number): boolean {
-    return entry.conn.isOpen && !isExpired(entry.expiresAt, at) && !this.#needsPing(entry, at);
+  #isReady(entry: PoolEntry, resource: Resource<PoolEntry>, at: number): boolean {
+    return entry.conn.isOpen && !isExpired(entry.expiresAt, at) && !this.#needsPing(entry, resource, at);
   }
 
-  /** A connection idle (since its last use or ping) for at least `pingIdleAfter` is pinged first. */
-  #needsPing(entry: PoolEntry, at: number): boolean {
-    return (
-      !entry.fresh &&
-      shouldPing(
-        at - Math.max(entry.resource?.lastUsedAt ?? at, entry.lastPingAt),
-        this.#config.pingIdleAfter,
-      )
-    );
+  /**
+   * A connection idle (since it opened, its last release or its last ping) for at least
+   * `pingIdleAfter` is pinged first. Only one dialled for this very acquire is exempt: one filled
+   * by `minConns`, or dialled for an acquire that gave up, may have sat idle behind a NAT that
+   * dropped it.
+   */
+  #needsPing(entry: PoolEntry, resource: Resource<PoolEntry>, at: number): boolean {
+    if (entry.fresh && resource.createdForHolder) return false;
+    return shouldPing(at - Math.max(resource.lastUsedAt, entry.lastPingAt), this.#config.pingIdleAfter);
   }
 
   /**
@@ -250,19 +299,68 @@ export class Pool implements AsyncDisposable {
     return handle;
   }
 
-  /** Acquire, run `fn`, and always release (destroy if the socket closed meanwhile). */
+  /**
+   * Acquire, run `fn`, and always release. If `fn` throws (or rejects), the connection is released
+   * with that error, so destroyed (a reply to the failed work may still be on its way and must not
+   * reach the next borrower), and the error is rethrown.
+   */
   async withConnection<T>(fn: (conn: PooledConnection) => Promise<T>, options?: AcquireOptions): Promise<T> {
-    const conn = await this.acquire(options);
+    const conn = await this.acquire(options); // bound: the acquire's timeout, signal and close()
+    let result: T;
     try {
-      return await fn(conn);
-    } finally {
-      conn.release();
+      result = await fn(conn); // bound: the caller's own code
+    } catch (error) {
+      conn.release(error ?? new Error('withConnection callback failed'));
+      throw error;
     }
+    conn.release();
+    return result;
+  }
+
+  /**
+   * Acquire, send `data`, read the next message as the reply, release: the safe request/reply for
+   * protocols without correlation ids. `timeout` is one deadline for all of it: expiry while waiting
+   * for a connection rejects `WSPOOL_ERR_ACQUIRE_TIMEOUT`, after the send `WSPOOL_ERR_READ_TIMEOUT`.
+   * Without `timeout`, the wait for a connection is bounded by `acquireTimeout` and the reply is
+   * waited for without limit (as `read()` does). On a timeout, abort or any error after the send the
+   * connection is destroyed, never reused, so a late reply can never reach another borrower.
+   */
+  exchange(data: SendData, options?: AcquireOptions): Promise<Message> {
+    return this.#exchange(options, (conn, readOptions) => conn.exchange(data, readOptions));
+  }
+
+  /** {@link Pool.exchange} with `sendJSON(value)` and `readJSON<T>()`. */
+  exchangeJSON<T = unknown>(value: unknown, options?: AcquireOptions): Promise<T> {
+    return this.#exchange(options, (conn, readOptions) => conn.exchangeJSON<T>(value, readOptions));
+  }
+
+  async #exchange<R>(
+    options: AcquireOptions | undefined,
+    run: (conn: PooledConnection, readOptions: ReadOptions | undefined) => Promise<R>,
+  ): Promise<R> {
+    const started = monotonic();
+    const conn = await this.acquire(options); // bound: the deadline, the signal, close()
+    const timeout = options?.timeout;
+    const signal = options?.signal;
+    let readOptions: ReadOptions | undefined;
+    if (timeout !== undefined || signal !== undefined) {
+      const remaining = timeout === undefined ? Infinity : Math.max(0, timeout - (monotonic() - started));
+      readOptions = signal ? { signal, timeout: remaining } : { timeout: remaining };
+    }
+    let reply: R;
+    try {
+      reply = await run(conn, readOptions); // bound: what is left of the deadline, the signal
+    } catch (error) {
+      conn.release(error ?? new Error('exchange failed'));
+      throw error;
+    }
+    conn.release();
+    return reply;
   }
 
   /** A frozen snapshot of gauges and counters. Cheap and synchronous. */
   stat(): PoolStat {
-    return poolStat(this.#core.stat(), this.#counters);
+    return poolStat(this.#core.stat(), this.#counters, this.#endpoints?.stat());
   }
 
   /**
@@ -294,9 +392,21 @@ export class Pool implements AsyncDisposable {
     this.#closed = true;
     this.#health.stop();
     this.#refiller.stop();
-    // Dials in flight are abandoned: close() must not wait out a connectTimeout.
-    this.#dialAbort.abort(poolClosedError());
-    this.#closing = this.#core.close(timeout === undefined ? {} : { timeout });
+    // Dials, their hooks, acquire checks and pings in flight are abandoned: close() must not wait
+    // out a connectTimeout, a pingTimeout or a hook.
+    this.#endpoints?.stop();
+    // Endpoint probes under way are abandoned with the dials.
+    this.#closeAbort.abort(poolClosedError());
+    // The core forces borrowed connections at the timeout; beforeClose hooks still running then are
+    // cut short here (they are past the core's reach: their slots are already free).
+    if (timeout === 0) this.#closeDeadline.abort();
+    else if (timeout !== undefined && timeout !== Infinity) {
+      this.#closeTimer = startTimer(() => this.#closeDeadline.abort(), Math.min(timeout, MAX_TIMER_MS));
+    }
+    this.#closing = this.#core.close(timeout === undefined ? {} : { timeout }).finally(() => {
+      stopTimer(this.#closeTimer);
+      this.#closeTimer = undefined;
+    });
     return this.#closing;
   }
 
@@ -305,25 +415,105 @@ export class Pool implements AsyncDisposable {
     return this.close();
   }
 
-  /** @internal The first fill of `minConns` (what `createPool` waits for). */
+  /** @internal The first fill of `minConns`, claimed by `createPool`, which reports its failure. */
   get [kReady](): Promise<void> {
+    this.#firstFillClaimed = true;
     return this.#ready;
+  }
+
+  /** Report a background failure to `onError` (nothing once the pool is closing: that is expected). */
+  #report(error: unknown, phase: BackgroundPhase): void {
+    if (this.#closed) return;
+    reportBackground(this.#config.onError, error, phase, this.#config.url, this.url);
   }
 
   // ---- dialling --------------------------------------------------------------------------------
 
-  async #dial(): Promise<PoolEntry> {
+  /** Bound: connectTimeout, close(), and, for the hooks, the owning acquire giving up. */
+  async #dial(ownerGaveUp: AbortSignal | undefined): Promise<PoolEntry> {
     const config = this.#config;
-    const { conn, discarded } = await openPooledConnection(config, this.#dialAbort.signal);
+    if (this.#endpoints !== undefined) return this.#dialEndpoint(this.#endpoints, ownerGaveUp);
+    const { conn, discarded } = await openPooledConnection(config, this.#closeAbort.signal, ownerGaveUp);
     this.#counters.discardedMessages += discarded;
     conn[kSetDiscarding](true);
     conn[kObserver](this.#observer);
     return newPoolEntry(conn, config);
   }
 
+  /** A dial of a pool with `endpoints`: the best endpoint, then the next ones if it fails. */
+  async #dialEndpoint(endpoints: EndpointSet, ownerGaveUp: AbortSignal | undefined): Promise<PoolEntry> {
+    const config = this.#config;
+    const { conn, discarded, endpoint } = await openOnEndpoints(endpoints, config, this.#closeAbort.signal, {
+      ownerGaveUp,
+    });
+    this.#counters.discardedMessages += discarded;
+    conn[kSetDiscarding](true);
+    const entry = newPoolEntry(conn, config);
+    entry.endpoint = endpoint;
+    this.#entries.add(entry); // until #endpointGone, which the core's destroy always reaches
+    conn[kObserver]({
+      connectionClosed: (closed) => {
+        // Closed by the peer or the network, not by this pool: the endpoint failed.
+        if (!entry.disposing && !this.#closed) endpoints.failed(endpoint, closedError(entry), false);
+        this.#connectionClosed(closed as Connection);
+      },
+      messageDiscarded: (conn) => this.#observer.messageDiscarded(conn),
+    });
+    return entry;
+  }
+
+  /** The endpoint side of this pool: probes through a slot of the core, eviction of connections. */
+  #endpointHost(): EndpointHost {
+    const reports = endpointReports(this, this.#config);
+    return {
+      ...reports,
+      probe: (endpoint) => {
+        const release = this.#reserveForProbe();
+        if (release === undefined) return Promise.resolve(undefined); // all borrowed: try later
+        return probeEndpoint(this.#config, endpoint, this.#closeAbort.signal).finally(release);
+      },
+      ejected: (endpoint, error) => {
+        this.#evict((e) => e === endpoint);
+        reports.ejected(endpoint, error);
+      },
+      retargeted: (target) => this.#evict((e) => e !== target),
+    };
+  }
+
+  /**
+   * A slot under `maxConns` for a probe. When the pool is full, an idle connection is spare: the
+   * least recently used one makes room (a pool full of idle connections on the other endpoints must
+   * not keep an ejected one out for ever).
+   */
+  #reserveForProbe(): (() => void) | undefined {
+    const release = this.#core.reserve();
+    if (release !== undefined) return release;
+    const spare = this.#core.idleResources[0];
+    if (spare === undefined) return undefined;
+    destroyEntry(spare, 'idle');
+    return this.#core.reserve();
+  }
+
+  /**
+   * Connections whose endpoint takes no more work (`leaves`): idle ones close at once, borrowed
+   * ones on release (their lifetime is set to over: see {@link PoolEntry.expiresAt}).
+   */
+  #evict(leaves: (endpoint: Endpoint) => boolean): void {
+    for (const entry of this.#entries) {
+      if (entry.endpoint !== undefined && leaves(entry.endpoint)) {
+        entry.leaving = true;
+        entry.expiresAt = -Infinity;
+      }
+    }
+    for (const resource of [...this.#core.idleResources]) {
+      if (resource.value.leaving) destroyEntry(resource, 'ejected');
+    }
+  }
+
   async #disposeEntry(entry: PoolEntry, forced: boolean): Promise<void> {
     const conn = entry.conn;
     entry.handle = null;
+    if (entry.endpoint !== undefined) this.#endpointGone(entry);
     this.#borrowed.delete(entry);
     if (channels.poolDestroy.hasSubscribers) {
       channels.poolDestroy.publish({ pool: this, reason: forced ? 'closed' : entry.destroyReason });
@@ -331,7 +521,33 @@ export class Pool implements AsyncDisposable {
     // The slot is already free: the refill must not wait on the user's hook below.
     if (!forced && entry.fresh && entry.destroyReason === 'closed') this.#refiller.earlyClose();
     if (!this.#closed && this.#core.totalCount < this.#config.minConns) this.#refiller.schedule(false);
-    await closePooledConnection(conn, this.#config, forced, truncateReason(entry.closeReason));
+    // Bound: closeTimeout and close({ timeout }) for the hook; closeTimeout for the handshake.
+    await closePooledConnection(
+      conn,
+      this.#config,
+      forced,
+      truncateReason(entry.closeReason),
+      this.#closeDeadline.signal,
+    );
+  }
+
+  /** An endpoint connection leaves the pool: uncount it; a failed ping is a failure of its endpoint. */
+  #endpointGone(entry: PoolEntry): void {
+    const endpoint = entry.endpoint as Endpoint;
+    if (entry.disposing) return;
+    entry.disposing = true;
+    this.#entries.delete(entry);
+    endpoint.conns--;
+    if (entry.destroyReason === 'ping' && !this.#closed) {
+      this.#endpoints?.failed(
+        endpoint,
+        new WsPoolError(
+          'WSPOOL_ERR_PING_TIMEOUT',
+          `A connection to ${endpoint.redacted} did not answer its ping within pingTimeout.`,
+        ),
+        false,
+      );
+    }
   }
 
   // ---- health ----------------------------------------------------------------------------------
@@ -350,7 +566,7 @@ export class Pool implements AsyncDisposable {
   /** One background pass (see {@link runHealthPass}), then its diagnostics. Never throws. */
   async #healthCheck(): Promise<void> {
     if (this.#closed) return;
-    const { checked, destroyed, created } = await runHealthPass(this.#checksHost);
+    const { checked, destroyed, created } = await runHealthPass(this.#healthHost); // bound: pingTimeout, close()
     if (channels.poolHealthCheck.hasSubscribers) {
       channels.poolHealthCheck.publish({ pool: this, checked, destroyed, created });
     }
@@ -361,6 +577,8 @@ export class Pool implements AsyncDisposable {
     if (this.#closed) return 0;
     const missing = this.#config.minConns - this.#core.totalCount;
     if (missing <= 0) return 0;
+    // Bound: each dial's connectTimeout and close(). A background dial's hooks run for no acquire:
+    // only close() bounds them.
     const results = await Promise.allSettled(
       Array.from({ length: missing }, () => this.#core.createResource()),
     );
@@ -372,6 +590,14 @@ export class Pool implements AsyncDisposable {
   }
 }
 
+/** The error of an endpoint connection closed under the pool (for the endpoint's failure count). */
+function closedError(entry: PoolEntry): WsPoolError {
+  return new WsPoolError(
+    'WSPOOL_ERR_CONNECTION_CLOSED',
+    `The connection to ${entry.conn.url} closed unexpectedly; the pool counts it against that endpoint.`,
+  );
+}
+
 /**
  * Create a pool and wait until `minConns` connections are open. Rejects with the dial error —
  * closing what it opened — if that first fill fails.
@@ -379,9 +605,9 @@ export class Pool implements AsyncDisposable {
 export async function createPool(config: PoolConfig): Promise<Pool> {
   const pool = new Pool(config);
   try {
-    await pool[kReady];
+    await pool[kReady]; // bound: the dials' connectTimeout (their hooks: none but the hook itself)
   } catch (error) {
-    await pool.close();
+    await pool.close(); // bound: closeTimeout per socket
     throw error;
   }
   return pool;

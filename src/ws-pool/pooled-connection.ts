@@ -10,7 +10,8 @@ import { WsPoolError } from '../errors.js';
 
 /** What a handle needs from its pool (one object per pool, not a closure per handle). */
 export interface HandleOwner<Token> {
-  release(handle: PooledConnection, token: Token): void;
+  /** `failed`: released with an error, or after a failed exchange: destroy instead of pooling. */
+  release(handle: PooledConnection, token: Token, failed: boolean): void;
   destroy(handle: PooledConnection, token: Token, reason: string | Error | undefined): void;
 }
 
@@ -21,8 +22,12 @@ export interface HandleOwner<Token> {
  */
 export class PooledConnection implements AsyncDisposable, AsyncIterable<Message> {
   #conn: Connection | null;
+  /** Kept past release for `closed`, which must never reject. */
+  readonly #socket: Connection;
   readonly #owner: HandleOwner<unknown>;
   readonly #token: unknown;
+  /** An exchange failed (timeout, abort, error): its reply may still come, so release destroys. */
+  #outOfStep = false;
 
   /** @internal How the pool makes handles (the constructor is private); `token` is its record of the connection. */
   static [kCreate](owner: HandleOwner<never>, conn: Connection, token: unknown): PooledConnection {
@@ -33,6 +38,7 @@ export class PooledConnection implements AsyncDisposable, AsyncIterable<Message>
   private constructor(owner: HandleOwner<never>, conn: Connection, token: unknown) {
     this.#owner = owner;
     this.#conn = conn;
+    this.#socket = conn;
     this.#token = token;
   }
 
@@ -69,10 +75,12 @@ export class PooledConnection implements AsyncDisposable, AsyncIterable<Message>
   get pendingMessages(): number {
     return this.#get().pendingMessages;
   }
-  /** Settles when the underlying socket closes. */
+  /**
+   * Settles when the underlying socket closes; never rejects, also after `release()` (it then
+   * reports a socket this handle no longer holds).
+   */
   get closed(): Promise<CloseInfo> {
-    const conn = this.#conn;
-    return conn ? conn.closed : Promise.reject(released());
+    return this.#socket.closed;
   }
 
   /** See {@link Connection.send}. */
@@ -115,6 +123,21 @@ export class PooledConnection implements AsyncDisposable, AsyncIterable<Message>
     const conn = this.#conn;
     return conn ? conn.readJSON<T>(options) : Promise.reject(released());
   }
+  /**
+   * Send, then read the next message as the reply, one deadline for both (see
+   * {@link Connection.exchange}). If it fails in any way (timeout, abort, a closed socket, an
+   * unexpected reply), the connection is marked out of step: `release()` then destroys it, so a
+   * late reply can never reach the next borrower.
+   */
+  exchange(data: SendData, options?: ReadOptions): Promise<Message> {
+    const conn = this.#conn;
+    return conn ? this.#marking(conn.exchange(data, options)) : Promise.reject(released());
+  }
+  /** {@link PooledConnection.exchange} with JSON: see {@link Connection.exchangeJSON}. */
+  exchangeJSON<T = unknown>(value: unknown, options?: ReadOptions): Promise<T> {
+    const conn = this.#conn;
+    return conn ? this.#marking(conn.exchangeJSON<T>(value, options)) : Promise.reject(released());
+  }
   /** See {@link Connection.ping}. */
   ping(options?: PingOptions): Promise<number> {
     const conn = this.#conn;
@@ -132,7 +155,7 @@ export class PooledConnection implements AsyncDisposable, AsyncIterable<Message>
         // take, and lose, the next borrower's message). A read pending at release is rejected by
         // the pool itself.
         if (this.#conn !== conn) throw released();
-        const next = await inner.next();
+        const next = await inner.next(); // bound: the read's options, the socket's close, release()
         if (next.done === true) return;
         if (this.#conn !== conn) throw released();
         yield next.value;
@@ -150,12 +173,16 @@ export class PooledConnection implements AsyncDisposable, AsyncIterable<Message>
   /**
    * Give the connection back to the pool (or to the oldest waiter). Unread messages are discarded
    * so the next borrower starts clean. Idempotent.
+   *
+   * Called with an error (any value but `undefined`: the error that ended the work, as in `pg`),
+   * the connection is destroyed instead, since a reply to the failed work may still be on its way;
+   * so is one whose {@link PooledConnection.exchange} failed. Both count in `stat().errorReleaseCount`.
    */
-  release(): void {
+  release(error?: unknown): void {
     const conn = this.#conn;
     if (!conn) return;
     this.#conn = null;
-    this.#owner.release(this, this.#token);
+    this.#owner.release(this, this.#token, error !== undefined || this.#outOfStep);
   }
 
   /** Close the socket and free its slot. Idempotent; a no-op after `release()`. */
@@ -170,6 +197,13 @@ export class PooledConnection implements AsyncDisposable, AsyncIterable<Message>
   [Symbol.asyncDispose](): Promise<void> {
     this.release();
     return Promise.resolve();
+  }
+
+  #marking<T>(exchange: Promise<T>): Promise<T> {
+    return exchange.catch((error: unknown) => {
+      this.#outOfStep = true;
+      throw error;
+    });
   }
 
   #get(): Connection {

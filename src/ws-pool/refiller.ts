@@ -18,6 +18,7 @@ import { refillBackoff } from './policy.js';
 export class Refiller {
   readonly #floor: number;
   readonly #topUpOnce: () => Promise<number>;
+  readonly #onFailure: (error: unknown) => void;
   #timer: Timer | undefined;
   #running: Promise<number> | undefined;
   #failures = 0;
@@ -28,10 +29,13 @@ export class Refiller {
    * @param floor `minConns`; with 0 nothing is ever scheduled.
    * @param topUpOnce One pass: open what is missing in parallel; resolves how many opened, rejects
    *   with the first dial error.
+   * @param onFailure Told of each failed background pass (the health check's, or a backed-off
+   *   refill's), which no caller sees. The first fill's failure goes to whoever awaits `fill()`.
    */
-  constructor(floor: number, topUpOnce: () => Promise<number>) {
+  constructor(floor: number, topUpOnce: () => Promise<number>, onFailure: (error: unknown) => void = noop) {
     this.#floor = floor;
     this.#topUpOnce = topUpOnce;
+    this.#onFailure = onFailure;
   }
 
   /** A backed-off refill is armed: other top-ups (the health check) must leave it to that timer. */
@@ -60,8 +64,9 @@ export class Refiller {
   async topUpIfIdle(): Promise<number> {
     if (this.backingOff) return 0;
     try {
-      return await this.topUp();
-    } catch {
+      return await this.topUp(); // bound: the dials' connectTimeout and the pool's close()
+    } catch (error) {
+      this.#onFailure(error);
       if (!this.backingOff) this.schedule(true);
       return 0;
     }
@@ -87,7 +92,10 @@ export class Refiller {
     const delay = strikes === 0 ? 0 : refillBackoff(strikes, Math.random());
     this.#timer = startTimer(() => {
       this.#timer = undefined;
-      this.topUp().catch(() => this.schedule(true));
+      this.topUp().catch((error: unknown) => {
+        this.#onFailure(error);
+        this.schedule(true);
+      });
     }, delay);
   }
 
@@ -98,3 +106,5 @@ export class Refiller {
     this.#timer = undefined;
   }
 }
+
+function noop(): void {}

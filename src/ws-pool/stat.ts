@@ -1,4 +1,5 @@
 import { now } from '../clock.js';
+import type { EndpointStat } from '../endpoints/endpoint-set.js';
 import type { ResourcePoolStat } from '../pool/stat.js';
 import type { PoolEntry } from './entry.js';
 
@@ -42,6 +43,13 @@ export interface PoolStat {
   readonly healthCheckDestroyCount: number;
   /** Counter: messages dropped because nobody held the connection (left unread, or arrived while idle). */
   readonly discardedMessages: number;
+  /**
+   * Counter: releases that destroyed the connection because the work on it failed: `release(error)`,
+   * a release after a failed `exchange()`, and `withConnection` whose callback threw.
+   */
+  readonly errorReleaseCount: number;
+  /** Per endpoint, in config order (pools with `endpoints`; absent with a single `url`). */
+  readonly endpoints?: readonly EndpointStat[];
 }
 
 /** One borrowed connection held too long, from `Pool.leaks()`. */
@@ -68,11 +76,16 @@ export class PoolCounters {
   maxIdleDestroyCount = 0;
   healthCheckDestroyCount = 0;
   discardedMessages = 0;
+  errorReleaseCount = 0;
 }
 
 /** The {@link PoolStat} snapshot: the core's gauges and counts with the pool's own counters. */
-export function poolStat(core: ResourcePoolStat, counters: PoolCounters): PoolStat {
-  return Object.freeze({
+export function poolStat(
+  core: ResourcePoolStat,
+  counters: PoolCounters,
+  endpoints?: readonly EndpointStat[],
+): PoolStat {
+  const stat: PoolStat = {
     totalConns: core.totalResources,
     idleConns: core.idleResources,
     acquiredConns: core.acquiredResources,
@@ -90,7 +103,9 @@ export function poolStat(core: ResourcePoolStat, counters: PoolCounters): PoolSt
     maxIdleDestroyCount: counters.maxIdleDestroyCount,
     healthCheckDestroyCount: counters.healthCheckDestroyCount,
     discardedMessages: counters.discardedMessages,
-  });
+    errorReleaseCount: counters.errorReleaseCount,
+  };
+  return Object.freeze(endpoints === undefined ? stat : { ...stat, endpoints });
 }
 
 /** The `borrowed` entries held at least `olderThan` ms, longest first (see `Pool.leaks`). */

@@ -213,3 +213,59 @@ describe('createResource (background fill)', () => {
     expect(closed.status).toBe('fulfilled');
   });
 });
+
+describe('what a create learns of its owner', () => {
+  it('ownerGaveUp aborts with the reason when the owning acquire gives up; a fill gets none', async () => {
+    const factory = new FakeFactory(false);
+    const { pool } = makePool({ maxSize: 2 }, factory);
+    const a = track(pool.acquire({ timeout: 100 }));
+    void pool.createResource().catch(() => undefined);
+    await flush();
+    const [owned, fill] = factory.signals;
+    expect(fill).toBeUndefined();
+    expect(owned?.aborted).toBe(false);
+    vi.advanceTimersByTime(100);
+    await flush();
+    expect(a.status).toBe('rejected');
+    expect(owned?.aborted).toBe(true);
+    expect(owned?.reason).toBe(a.error);
+    // A create that stops for that reason is no failed create and leaves no lastCreateError.
+    factory.fail(owned?.reason);
+    await flush();
+    expect(pool.stat().failedCreateCount).toBe(0);
+    expect(pool.lastCreateError).toBeUndefined();
+    checkInvariants(pool);
+  });
+
+  it('createdForHolder: true only for a resource handed straight to the acquire that created it', async () => {
+    const factory = new FakeFactory(false);
+    const { pool } = makePool({ maxSize: 2 }, factory);
+    const mine = track(pool.acquire());
+    await flush();
+    factory.succeed();
+    await flush();
+    expect(mine.value?.createdForHolder).toBe(true);
+    // A background fill goes idle; whoever takes it did not create it.
+    void pool.createResource();
+    await flush();
+    factory.succeed();
+    await flush();
+    const other = await pool.acquire();
+    expect(other.createdForHolder).toBe(false);
+    // A create whose owner gave up serves the next queued acquire: not its holder's either.
+    mine.value!.release();
+    other.release();
+    const held = [await pool.acquire(), await pool.acquire()];
+    held[0]!.destroy();
+    const ac = new AbortController();
+    const owner = track(pool.acquire({ signal: ac.signal }));
+    const queued = track(pool.acquire());
+    await flush();
+    ac.abort(new Error('gave up'));
+    factory.succeed();
+    await flush();
+    expect(owner.status).toBe('rejected');
+    expect(queued.value?.createdForHolder).toBe(false);
+    checkInvariants(pool);
+  });
+});

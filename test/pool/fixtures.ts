@@ -71,13 +71,16 @@ export class FakeFactory {
   /** When set, destroy throws it. */
   destroyThrows: Error | undefined;
   createCalls = 0;
+  /** The `ownerGaveUp` signal each create was given, in call order. */
+  readonly signals: (AbortSignal | undefined)[] = [];
 
   constructor(auto = true) {
     this.auto = auto;
   }
 
-  readonly create = (): Promise<Fake> => {
+  readonly create = (ownerGaveUp?: AbortSignal): Promise<Fake> => {
     this.createCalls++;
+    this.signals.push(ownerGaveUp);
     if (this.auto) return Promise.resolve({ id: this.nextId++ });
     const d = deferred<Fake>();
     this.pending.push(d);

@@ -252,7 +252,7 @@ describe('abort and timeout', () => {
     holder.release();
   });
 
-  it('a timeout carries the last dial error as its cause', async () => {
+  it('a timeout carries the last dial error as its cause; a dial still in beforeConnect for it is abandoned', async () => {
     useFakeClock();
     const hookError = new Error('token service down');
     const slowDial = gate();
@@ -274,11 +274,12 @@ describe('abort and timeout', () => {
     expect(waiting.error).toMatchObject({ code: 'WSPOOL_ERR_ACQUIRE_TIMEOUT' });
     expect((waiting.error as Error).cause).toBe(failed);
     expect(statOf(pool).canceledAcquireCount).toBe(1);
-    // The dial it started carries on and, once done, joins the idle set.
-    expect(gauges(pool)).toEqual({ total: 1, idle: 0, acquired: 0, constructing: 1, pending: 0 });
+    // The dial it started was still in its beforeConnect, which ran for this acquire only: it is
+    // abandoned (not counted as a failed dial), and the slot is free at once.
+    await until(() => pool.stat().constructingConns === 0, 'the abandoned dial to free its slot');
+    expect(gauges(pool)).toEqual({ total: 0, idle: 0, acquired: 0, constructing: 0, pending: 0 });
+    expect(statOf(pool).failedConnectCount).toBe(1);
     slowDial.open();
-    await until(() => pool.stat().idleConns === 1, 'the abandoned dial to join the idle set');
-    expect(gauges(pool)).toEqual({ total: 1, idle: 1, acquired: 0, constructing: 0, pending: 0 });
   });
 
   it('timeout 0 takes an idle connection or a free slot, and never queues', async () => {
@@ -468,7 +469,7 @@ describe('withConnection', () => {
     expect(gauges(pool)).toEqual({ total: 1, idle: 1, acquired: 0, constructing: 0, pending: 0 });
   });
 
-  it('releases when the callback throws, and rethrows', async () => {
+  it('releases with the error when the callback throws (destroying the connection), and rethrows', async () => {
     const pool = jar.pool({ url: server.url, maxConns: 1 });
     const boom = new Error('boom');
     let seen: unknown;
@@ -478,7 +479,9 @@ describe('withConnection', () => {
         return Promise.reject(boom);
       }),
     ).rejects.toBe(boom);
-    expect(gauges(pool)).toEqual({ total: 1, idle: 1, acquired: 0, constructing: 0, pending: 0 });
+    // A reply to the failed work may still come: the connection is not reused.
+    expect(gauges(pool)).toEqual({ total: 0, idle: 0, acquired: 0, constructing: 0, pending: 0 });
+    expect(statOf(pool).errorReleaseCount).toBe(1);
     await wsErrorOf((seen as { send(s: string): Promise<void> }).send('x'), 'WSPOOL_ERR_CONN_RELEASED');
   });
 

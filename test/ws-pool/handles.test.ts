@@ -97,7 +97,8 @@ describe('handles', () => {
       ['ping', () => conn.ping()],
       ['messages', () => conn.messages().next()],
       ['asyncIterator', () => conn[Symbol.asyncIterator]().next()],
-      ['closed', () => conn.closed],
+      ['exchange', () => conn.exchange('x')],
+      ['exchangeJSON', () => conn.exchangeJSON({ a: 1 })],
     ];
     for (const [name, call] of calls) {
       const error = await within(rejectionOf(call()), 2_000, name);

@@ -41,6 +41,7 @@ describe('stat()', () => {
       maxIdleDestroyCount: 0,
       healthCheckDestroyCount: 0,
       discardedMessages: 0,
+      errorReleaseCount: 0,
     });
   });
 
