@@ -142,8 +142,8 @@ describe('ending instead of resuming', () => {
     const sub = await pool.subscribe<number>('eth_subscribe', ['once'], { resubscribe: false });
     server.publish('once', 1);
     server.publish('once', 2);
-    await until(() => server.subscribes > 0, 'the subscription');
-    await new Promise((resolve) => setTimeout(resolve, 20)); // let both notifications land
+    // The server answers in order on the socket: once this reply is in, so are both notifications.
+    await pool.call('echo', []);
     await server.restart();
     await until(() => pool.stat().subscribers === 0, 'the end');
     expect(await take(sub, 2)).toEqual([1, 2]);
