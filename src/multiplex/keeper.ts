@@ -397,25 +397,29 @@ export class ConnectionKeeper {
    */
   #roomForProbe(): boolean {
     if (this.total < this.#config.maxConns) return true;
-    const spare = this.channels.list.find((channel) => channel.accepting && channel.inFlight === 0);
+    const spare = this.channels.list.find(
+      (channel) => channel.accepting && channel.inFlight === 0 && channel.subscriptions === 0,
+    );
     if (spare === undefined) return false;
     this.retire(spare, 'idle');
     return this.total < this.#config.maxConns;
   }
 
   /**
-   * Connections whose endpoint takes no more work (`leaves`): those with nothing in flight close at
-   * once, the others take no new request and close when their last one settles.
-   * (Subscriptions, once the pool carries them, move off these connections here.)
+   * Connections whose endpoint takes no more work (`leaves`): those with nothing in flight and no
+   * subscription close at once; the others take no new request, their subscriptions move to
+   * another endpoint's connection (make-before-break, as when a lifetime ends), and they close once
+   * their last request settles and the last subscription has moved.
    */
   #evacuate(leaves: (endpoint: Endpoint) => boolean): void {
     for (const channel of [...this.channels.list]) {
       if (channel.endpoint === undefined || !leaves(channel.endpoint) || !channel.accepting) continue;
-      if (channel.inFlight === 0) {
+      if (channel.inFlight === 0 && channel.subscriptions === 0) {
         this.retire(channel, 'ejected');
       } else {
         channel.accepting = false;
         channel.draining = true;
+        if (channel.subscriptions > 0) this.#host.rotate(channel);
       }
     }
   }
