@@ -45,6 +45,14 @@ function answerer(node: { name: string; served: number }) {
       const req = JSON.parse(text) as { id?: number; method?: string };
       if (req.method === 'hang' || req.id === undefined) return;
       node.served++;
+      if (req.method === 'eth_subscribe') {
+        // A subscription keyed by the node's name; its first notification names the node.
+        const key = `${node.name}-sub`;
+        ws.send(JSON.stringify({ jsonrpc: '2.0', id: req.id, result: key }));
+        const params = { subscription: key, result: node.name };
+        ws.send(JSON.stringify({ jsonrpc: '2.0', method: 'eth_subscription', params }));
+        return;
+      }
       ws.send(JSON.stringify({ jsonrpc: '2.0', id: req.id, result: node.name }));
     });
   };
