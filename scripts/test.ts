@@ -42,6 +42,11 @@ const STEPS: readonly Step[] = [
   },
   { script: 'check:package', label: 'package (publint, attw)' },
   { script: 'docs', label: 'API docs (typedoc)' },
+  {
+    script: 'test:runtimes',
+    label: 'runtimes (smoke suite)',
+    detail: lastLineMatching(/^runtimes: /),
+  },
 ];
 
 /** Runs `npm run -s <script>`; resolves with its exit code and everything it printed. */

@@ -346,6 +346,8 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
     for (;;) {
       let message: Message;
       try {
+        // Bound: the caller's timeout or signal, else the socket's close, which the keepalive
+        // forces within keepAliveInterval + pingTimeout once the peer stops answering.
         message = await this.read(options);
       } catch (error) {
         if (isNormalClose(error)) return;

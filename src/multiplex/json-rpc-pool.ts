@@ -107,12 +107,13 @@ export class JsonRpcPool extends MultiplexPool<JsonRpcCall, unknown> {
     // rejected by the codec (WSPOOL_ERR_INVALID_CONFIG naming the field) before anything is sent.
     const batch = new JsonRpcBatch(calls.map((c) => ({ method: c?.method, params: c?.params })));
     // The batch rides the pool as one request under one correlation id (see json-rpc.ts).
+    // Bound: the request's timeout (requestTimeout by default, counted from here) and close().
     const reply = await this.request(batch as unknown as JsonRpcCall, options);
     if (!(reply instanceof BatchReply)) {
-      // One response object under the batch's id instead of an array (JSON-RPC 2.0 §6 wants one).
+      // One response object under the batch's id instead of an array (JSON-RPC 2.0, section 6, wants one).
       throw new WsPoolError(
         'WSPOOL_ERR_REMOTE',
-        "The server answered the batch with a single response instead of an array (JSON-RPC 2.0 §6): it does not support batches. Send the calls one by one with call(); the server's answer is in error.data.",
+        "The server answered the batch with a single response instead of an array (JSON-RPC 2.0, section 6): it does not support batches. Send the calls one by one with call(); the server's answer is in error.data.",
         { data: reply },
       );
     }

@@ -139,11 +139,11 @@ function decodeBatch(responses: unknown[]): Reply<unknown> | undefined {
   return batchId === undefined ? undefined : { id: batchId, ok: true, value: new BatchReply(entries) };
 }
 
-/** The slot error of a batch entry with neither `result` nor `error` (JSON-RPC 2.0 §5 needs one). */
+/** The slot error of a batch entry with neither `result` nor `error` (JSON-RPC 2.0, section 5, needs one). */
 function malformedEntry(index: number, response: object): WsPoolError {
   return new WsPoolError(
     'WSPOOL_ERR_REMOTE',
-    `The server's batch response for call ${index} has neither a result nor an error (JSON-RPC 2.0 §5); it is in error.data. Check the server's batch support.`,
+    `The server's batch response for call ${index} has neither a result nor an error (JSON-RPC 2.0, section 5); it is in error.data. Check the server's batch support.`,
     { data: response },
   );
 }

@@ -103,7 +103,7 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
     this.#keeper.start();
   }
 
-  /** The redacted URL connections are dialled to. */
+  /** The redacted URL connections are dialled to (with `endpoints`: the first one; see `stat().endpoints`). */
   get url(): string {
     return redactUrl(this.#config.url);
   }
@@ -189,8 +189,8 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
   /** A frozen snapshot of gauges and counters. Cheap and synchronous. */
   stat(): MultiplexPoolStat {
     const keeper = this.#keeper;
-    return Object.freeze({
-      totalConns: this.#channels.size + keeper.dialing,
+    const stat: MultiplexPoolStat = {
+      totalConns: keeper.total,
       constructingConns: keeper.dialing,
       maxConns: this.#config.maxConns,
       newConnsCount: keeper.newConnsCount,
@@ -205,7 +205,9 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
       lateReplies: this.#lateReplies,
       unmatchedMessages: this.#unmatchedMessages,
       protocolErrors: this.#protocolErrors,
-    });
+    };
+    const endpoints = keeper.endpointStat();
+    return Object.freeze(endpoints === undefined ? stat : { ...stat, endpoints });
   }
 
   /**
@@ -351,9 +353,13 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
       return;
     }
     const channel = request.channel;
-    if (channel !== null && !channel.served) {
-      channel.served = true;
-      this.#keeper.proven();
+    if (channel !== null) {
+      if (!channel.served) {
+        channel.served = true;
+        this.#keeper.proven();
+      }
+      // A reply, even an error one, proves the endpoint serves; its time is a latency sample.
+      if (channel.endpoint !== undefined) this.#keeper.replied(channel.endpoint, monotonic() - request.start);
     }
     this.#settle(request);
     if (reply.ok) {
@@ -417,6 +423,9 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
   #expired(request: PendingRequest): void {
     if (request.state === RequestState.Done) return;
     this.#timedOutRequests++;
+    // Sent and never answered: the endpoint failed it (a request that timed out queued did not).
+    const endpoint = request.channel?.endpoint;
+    if (endpoint !== undefined) this.#keeper.timedOut(endpoint, request.timeout);
     this.#fail(request, requestTimeoutError(request.timeout));
   }
 
@@ -462,6 +471,6 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
     for (const request of this.#registry.values()) this.#fail(request, error);
     this.#batcher?.stop(error);
     this.#registry.stop();
-    await this.#keeper.close(timeout);
+    await this.#keeper.close(timeout); // bound: see ConnectionKeeper.close
   }
 }
