@@ -16,6 +16,15 @@ interface ProfileNode {
 
 const mode = process.argv[2] ?? 'echo';
 
+/** Write syscalls of this process so far (`syscw` in /proc/self/io, Linux); 0 elsewhere. */
+function writeSyscalls(): number {
+  try {
+    return Number(/syscw: (\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
 /** CPU time (user + system, µs) of process `pid` so far, from /proc (Linux); 0 elsewhere. */
 function processCpuMicros(pid: number): number {
   try {
@@ -36,6 +45,7 @@ async function main(): Promise<void> {
   const until = Date.now() + seconds * 1000;
   await session.post('Profiler.enable');
   const cpuStart = process.cpuUsage();
+  const writesStart = writeSyscalls();
   const serverCpuStart = processCpuMicros(server.pid);
   if (mode === 'rpc' || mode === 'batch') {
     const { JsonRpcPool } = await import('../src/index.js');
@@ -78,6 +88,7 @@ async function main(): Promise<void> {
     await pool.close();
   }
   const cpu = process.cpuUsage(cpuStart);
+  const writes = writeSyscalls() - writesStart;
   const serverCpu = processCpuMicros(server.pid) - serverCpuStart;
   const { profile } = await session.post('Profiler.stop');
   await server.stop();
@@ -90,7 +101,7 @@ async function main(): Promise<void> {
     byName.set(key, (byName.get(key) ?? 0) + (n.hitCount ?? 0));
   }
   console.log(
-    `${mode}: ${ops} ops in ${seconds}s = ${Math.round(ops / seconds)} ops/s; ${total} samples; client CPU ${((cpu.user + cpu.system) / ops).toFixed(2)} µs/op (user ${(cpu.user / ops).toFixed(2)}, profiler on), server CPU ${(serverCpu / ops).toFixed(2)} µs/op`,
+    `${mode}: ${ops} ops in ${seconds}s = ${Math.round(ops / seconds)} ops/s; ${total} samples; client CPU ${((cpu.user + cpu.system) / ops).toFixed(2)} µs/op (user ${(cpu.user / ops).toFixed(2)}, profiler on), server CPU ${(serverCpu / ops).toFixed(2)} µs/op; ${(writes / ops).toFixed(3)} write syscalls/op`,
   );
   for (const [name, hits] of [...byName]
     .sort((a, b) => b[1] - a[1])

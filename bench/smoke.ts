@@ -29,6 +29,7 @@ const EXPECTED: Readonly<Record<string, readonly string[]>> = {
   'exclusive-echo': [
     'wspool-pool',
     'wspool-withconnection',
+    'wspool-exchange',
     'generic-pool',
     'tarn',
     'hand-pool',
@@ -44,6 +45,7 @@ const EXPECTED: Readonly<Record<string, readonly string[]>> = {
     'ethers',
     'rpc-websockets',
   ],
+  notifications: ['wspool-jsonrpc', 'raw-ws'],
 };
 
 function check(problems: string[], ok: boolean, problem: string): void {

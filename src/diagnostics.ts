@@ -10,10 +10,14 @@
  * | `wspool:connection:error` | `{ url, error }` (a `WsPoolError`) |
  * | `wspool:pool:acquire` | `{ pool, waitMs }` |
  * | `wspool:pool:release` | `{ pool, holdMs }` |
- * | `wspool:pool:destroy` | `{ pool, reason }`, reason ∈ `idle`, `lifetime`, `ping`, `hook`, `closed`, `released`, `error` |
+ * | `wspool:pool:destroy` | `{ pool, reason }`, reason ∈ `idle`, `lifetime`, `ping`, `hook`, `closed`, `released`, `error`, `ejected` |
  * | `wspool:pool:health-check` | `{ pool, checked, destroyed, created }` |
  * | `wspool:request:start` | `{ pool, id, method? }` |
  * | `wspool:request:end` | `{ pool, id, durationMs, error? }` |
+ * | `wspool:subscription:resubscribe` | `{ pool, key, previousKey, attempts, gapMs }` |
+ * | `wspool:subscription:end` | `{ pool, id, key }` |
+ * | `wspool:endpoint:eject` | `{ pool, url, ejections, ejectedUntil, error }` |
+ * | `wspool:endpoint:readmit` | `{ pool, url, latencyMs }` |
  *
  * @example
  * ```ts
@@ -25,7 +29,8 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 
 /** Why a pooled connection was destroyed. */
-export type DestroyReason = 'idle' | 'lifetime' | 'ping' | 'hook' | 'closed' | 'released' | 'error';
+export type DestroyReason =
+  'idle' | 'lifetime' | 'ping' | 'hook' | 'closed' | 'released' | 'error' | 'ejected';
 
 /** Payload of `wspool:connection:open`. */
 export interface ConnectionOpenMessage {
@@ -108,6 +113,51 @@ export interface RequestEndMessage {
   /** Set when the request failed (a `WsPoolError`: remote error, timeout, closed connection). */
   error?: Error;
 }
+/** Payload of `wspool:endpoint:eject`. */
+export interface EndpointEjectMessage {
+  /** The pool that ejected the endpoint. */
+  pool: object;
+  /** The endpoint's redacted URL. */
+  url: string;
+  /** Its ejection count, this one included (less the decay earned while healthy). */
+  ejections: number;
+  /** Epoch ms at which one probe decides whether it comes back. */
+  ejectedUntil: number;
+  /** The failure that ejected it. */
+  error: unknown;
+}
+/** Payload of `wspool:endpoint:readmit`. */
+export interface EndpointReadmitMessage {
+  /** The pool that re-admitted the endpoint. */
+  pool: object;
+  /** The endpoint's redacted URL. */
+  url: string;
+  /** The probe's round trip in ms. */
+  latencyMs: number;
+}
+
+/** Payload of `wspool:subscription:resubscribe`: a subscription was re-established after a loss. */
+export interface SubscriptionResubscribeMessage {
+  /** The multiplexed pool. */
+  pool: object;
+  /** The new server key. */
+  key: string | number | undefined;
+  /** The key it had before the loss. */
+  previousKey: string | number | undefined;
+  /** Re-subscribe attempts, the successful one included. */
+  attempts: number;
+  /** Ms from the loss to the confirmation. */
+  gapMs: number;
+}
+/** Payload of `wspool:subscription:end`: a subscriber left (unsubscribed, ended, or the pool closed). */
+export interface SubscriptionEndMessage {
+  /** The multiplexed pool. */
+  pool: object;
+  /** The subscriber's `Subscription.id`. */
+  id: number;
+  /** The server key it had last. */
+  key: string | number | undefined;
+}
 
 /**
  * Channel names, for subscribers.
@@ -142,6 +192,14 @@ export const CHANNELS = {
   requestStart: 'wspool:request:start',
   /** `wspool:request:end`, payload {@link RequestEndMessage}. */
   requestEnd: 'wspool:request:end',
+  /** `wspool:subscription:resubscribe`, payload {@link SubscriptionResubscribeMessage}. */
+  subscriptionResubscribe: 'wspool:subscription:resubscribe',
+  /** `wspool:subscription:end`, payload {@link SubscriptionEndMessage}. */
+  subscriptionEnd: 'wspool:subscription:end',
+  /** `wspool:endpoint:eject`, payload {@link EndpointEjectMessage}. */
+  endpointEject: 'wspool:endpoint:eject',
+  /** `wspool:endpoint:readmit`, payload {@link EndpointReadmitMessage}. */
+  endpointReadmit: 'wspool:endpoint:readmit',
 } as const;
 
 /**
@@ -158,4 +216,8 @@ export const channels = {
   poolHealthCheck: diagnosticsChannel.channel(CHANNELS.poolHealthCheck),
   requestStart: diagnosticsChannel.channel(CHANNELS.requestStart),
   requestEnd: diagnosticsChannel.channel(CHANNELS.requestEnd),
+  subscriptionResubscribe: diagnosticsChannel.channel(CHANNELS.subscriptionResubscribe),
+  subscriptionEnd: diagnosticsChannel.channel(CHANNELS.subscriptionEnd),
+  endpointEject: diagnosticsChannel.channel(CHANNELS.endpointEject),
+  endpointReadmit: diagnosticsChannel.channel(CHANNELS.endpointReadmit),
 };

@@ -16,6 +16,8 @@ export interface BenchServer {
   url(path: '/echo' | '/rpc'): string;
   /** Asks the server to exit and waits for it (kills it if it does not). */
   stop(): Promise<void>;
+  /** SIGKILL: the server dies at once; the kernel closes its sockets (the failover scenario). */
+  kill(): Promise<void>;
 }
 
 export async function startServer(): Promise<BenchServer> {
@@ -30,6 +32,10 @@ export async function startServer(): Promise<BenchServer> {
     url: (path) => `ws://127.0.0.1:${port}${path}`,
     async stop() {
       if (child.connected) child.send({ type: 'stop' });
+      await waitForExit(child);
+    },
+    async kill() {
+      child.kill('SIGKILL');
       await waitForExit(child);
     },
   };

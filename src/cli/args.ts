@@ -561,10 +561,22 @@ export function payloadOption(value: string | undefined, usage: string): Payload
   return { kind: 'size', bytes };
 }
 
+/** The open loop's ceiling: one process cannot schedule arrivals faster than this. */
+const MAX_RATE = 10_000_000;
+
 function rateOption(value: string, usage: string): number {
   const n = /^\d+(?:\.\d+)?$/.test(value) ? Number(value) : NaN;
-  if (!(n > 0 && n <= 10_000_000)) {
-    throw new UsageError(`--rate must be a number of requests per second above 0, got "${value}"`, usage);
+  if (n > MAX_RATE) {
+    throw new UsageError(
+      `--rate ${value} is above ${MAX_RATE.toLocaleString('en-US')} requests per second, more than one process can schedule; lower it, or leave --rate out for a closed loop as fast as the server answers`,
+      usage,
+    );
+  }
+  if (!(n > 0)) {
+    throw new UsageError(
+      `--rate must be a number of requests per second above 0 (e.g. 500 or 0.5), got "${value}"; leave it out for a closed loop`,
+      usage,
+    );
   }
   return n;
 }

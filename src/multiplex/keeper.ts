@@ -15,6 +15,7 @@ import {
   kLastError,
   kObserver,
   kSetMessageHandler,
+  kSetPacer,
   kTerminate,
   quietSince,
   type ConnectionObserver,
@@ -27,17 +28,27 @@ import { HealthChecker } from '../ws-pool/health.js';
 import { reportBackground, type BackgroundPhase } from '../ws-pool/on-error.js';
 import { closePooledConnection } from '../ws-pool/close-connection.js';
 import { Refiller } from '../ws-pool/refiller.js';
-import { openPooledConnection } from '../ws-pool/open-connection.js';
+import { openPooledConnection, type OpenedConnection } from '../ws-pool/open-connection.js';
 import { connectionExpiry, isExpired, isIdleExpired, shouldPing } from '../ws-pool/policy.js';
+import { SendRate } from '../subscriptions/send-rate.js';
 import { Channel, ChannelSet } from './channel.js';
 import { dialsNeeded } from './least-loaded.js';
+import {
+  EndpointSet,
+  type Endpoint,
+  type EndpointHost,
+  type EndpointStat,
+} from '../endpoints/endpoint-set.js';
+import { endpointReports, openOnEndpoints, probeEndpoint } from '../ws-pool/endpoint-dial.js';
+import { EndpointChannelSet } from './endpoint-channels.js';
+import { requestTimeoutError } from './errors.js';
 
 /** What the keeper needs from its pool: the request side. */
 export interface KeeperHost {
   /** The pool object, for diagnostics payloads. */
   readonly pool: object;
-  /** Receives every inbound frame of every connection. */
-  readonly onFrame: (message: Message) => void;
+  /** Receives every inbound frame of every connection, with the connection it came on. */
+  readonly onFrame: (message: Message, conn: Connection) => void;
   /** Requests waiting for room. */
   queued(): number;
   /** Room appeared (a connection opened): hand it queued requests. */
@@ -49,6 +60,10 @@ export interface KeeperHost {
    * returns how many it failed.
    */
   failQueued(error: unknown): number;
+  /** The socket of `channel` closed: move its subscriptions (called before `failCarried`). */
+  subscriptionsLost(channel: Channel): void;
+  /** `channel` is past its lifetime and carries subscriptions: move them make-before-break. */
+  rotate(channel: Channel): void;
 }
 
 /** How one dial ended: `null` on success. Dials never reject, so nobody has to catch them. */
@@ -56,7 +71,9 @@ export type DialOutcome = null | { error: unknown };
 
 export class ConnectionKeeper {
   /** The open connections; the pool chooses among them. */
-  readonly channels = new ChannelSet();
+  readonly channels: ChannelSet;
+  /** With `endpoints` only: their health and the choice among them. */
+  readonly #endpoints: EndpointSet | undefined;
   readonly #config: ResolvedPoolConfig;
   readonly #maxInFlight: number;
   readonly #host: KeeperHost;
@@ -71,14 +88,20 @@ export class ConnectionKeeper {
   readonly #refiller: Refiller;
   /** Dials in progress. */
   dialing = 0;
+  /** Endpoint probes in progress: connections too (they count toward `maxConns`), but serve nobody. */
+  probing = 0;
   newConnsCount = 0;
   failedConnectCount = 0;
   maxLifetimeDestroyCount = 0;
   maxIdleDestroyCount = 0;
   healthCheckDestroyCount = 0;
 
-  constructor(config: ResolvedPoolConfig, maxInFlightPerConn: number, host: KeeperHost) {
+  /** `maxSendRate`, or `Infinity` (no pacer at all). */
+  readonly #sendRate: number;
+
+  constructor(config: ResolvedPoolConfig, maxInFlightPerConn: number, host: KeeperHost, sendRate = Infinity) {
     this.#config = config;
+    this.#sendRate = sendRate;
     this.#maxInFlight = maxInFlightPerConn;
     this.#host = host;
     this.#observer = {
@@ -89,6 +112,19 @@ export class ConnectionKeeper {
     setMaxListeners(0, this.#abort.signal);
     this.#health = new HealthChecker(config.healthCheckPeriod, () => this.#check());
     this.#refiller = new Refiller(config.minConns, () => this.#topUpOnce());
+    if (config.endpoints === undefined) {
+      this.#endpoints = undefined;
+      this.channels = new ChannelSet();
+    } else {
+      const endpoints = new EndpointSet(config.endpoints, this.#endpointHost(host.pool));
+      this.#endpoints = endpoints;
+      this.channels = new EndpointChannelSet(endpoints, (endpoint) => this.#want(endpoint));
+    }
+  }
+
+  /** Open, opening and probing connections: what counts toward `maxConns`. */
+  get total(): number {
+    return this.channels.size + this.dialing + this.probing;
   }
 
   /** Start the background check and the first fill of `minConns` (retried with backoff). */
@@ -97,14 +133,23 @@ export class ConnectionKeeper {
     this.#refiller.fill().catch(ignore); // a failure hands over to backed-off refills
   }
 
-  /** Open one connection; the host hears how it went first, then the returned promise settles. */
-  dial(): Promise<DialOutcome> {
+  /**
+   * Open one connection (with `endpoints`: on the best one, `first` if given, the next ones if it
+   * fails); the host hears how it went first, then the returned promise settles.
+   * @param owned the caller reports a failure itself (a subscription's dial): not to onError here.
+   */
+  dial(first?: Endpoint, owned = false): Promise<DialOutcome> {
     if (this.#stopped) return Promise.resolve({ error: poolClosedError('multiplexed pool') });
     this.dialing++;
-    const attempt = openPooledConnection(this.#config, this.#abort.signal, undefined, true).then(
-      ({ conn }): DialOutcome => {
+    const endpoints = this.#endpoints;
+    const opening: Promise<OpenedConnection & { endpoint?: Endpoint }> =
+      endpoints === undefined
+        ? openPooledConnection(this.#config, this.#abort.signal, undefined, true)
+        : openOnEndpoints(endpoints, this.#config, this.#abort.signal, { first, keepGreeting: true });
+    const attempt = opening.then(
+      (opened): DialOutcome => {
         this.dialing--;
-        this.#adopt(conn);
+        this.#adopt(opened.conn, opened.endpoint);
         return null;
       },
       (error: unknown): DialOutcome => {
@@ -117,7 +162,7 @@ export class ConnectionKeeper {
           // onError: a caller's error never does.
           let failed = 0;
           if (this.dialing === 0 && this.channels.accepting() === 0) failed = this.#host.failQueued(error);
-          if (failed === 0) this.#report(error, 'refill');
+          if (failed === 0 && !owned) this.#report(error, 'refill');
         }
         return { error };
       },
@@ -134,18 +179,29 @@ export class ConnectionKeeper {
       this.#host.queued(),
       this.#maxInFlight,
       this.dialing,
-      this.channels.size + this.dialing,
+      this.total,
       this.#config.maxConns,
     );
     for (let i = 0; i < n; i++) void this.dial(); // never rejects
   }
 
-  /** Take no new request on `channel`; close it once those it carries have settled. */
+  /**
+   * Take no new request on `channel`; close it once those it carries have settled and its
+   * subscriptions have moved (make-before-break, see the pool's subscriptions).
+   */
   drain(channel: Channel): void {
     channel.accepting = false;
     channel.draining = true;
-    if (channel.inFlight === 0) this.retire(channel, 'lifetime');
-    else this.grow(); // its share of the queue needs a replacement
+    if (channel.inFlight === 0 && channel.subscriptions === 0) this.retire(channel, 'lifetime');
+    else {
+      if (channel.subscriptions > 0) this.#host.rotate(channel);
+      this.grow(); // its share of the queue needs a replacement
+    }
+  }
+
+  /** Resolves when one of the dials under way settles (at once when none is). */
+  dialSettled(): Promise<void> {
+    return Promise.race(this.#dials).then(ignore);
   }
 
   /** Close a connection with nothing in flight (drained, idle, or the pool closing). */
@@ -153,6 +209,8 @@ export class ConnectionKeeper {
     channel.accepting = false;
     channel.draining = false;
     this.channels.remove(channel);
+    channel.pacer?.stop();
+    if (channel.endpoint !== undefined) channel.endpoint.conns--;
     const conn = channel.conn;
     conn[kObserver](undefined);
     if (diagnostics.poolDestroy.hasSubscribers) {
@@ -164,8 +222,9 @@ export class ConnectionKeeper {
   }
 
   /** A dial succeeded: share the connection and give it the queue. */
-  #adopt(conn: Connection): void {
+  #adopt(conn: Connection, endpoint: Endpoint | undefined): void {
     if (this.#stopped || !conn.isOpen) {
+      if (endpoint !== undefined) endpoint.conns--;
       this.#track(conn, conn[kTerminate]().then(ignore));
       return;
     }
@@ -178,6 +237,11 @@ export class ConnectionKeeper {
     // Frames that came before (a greeting, a push right after the handshake) go first, in order.
     conn[kSetMessageHandler](this.#host.onFrame);
     conn[kObserver](this.#observer);
+    if (this.#sendRate !== Infinity) {
+      channel.pacer = new SendRate(this.#sendRate);
+      conn[kSetPacer](channel.pacer); // its pings too
+    }
+    channel.endpoint = endpoint;
     this.channels.add(channel);
     this.#host.pump();
   }
@@ -189,6 +253,11 @@ export class ConnectionKeeper {
     channel.accepting = false;
     channel.draining = false;
     this.channels.remove(channel);
+    channel.pacer?.stop();
+    // Closed by the peer, the network or its keepalive — not by this pool, nor by a background
+    // ping (which counted itself): a failure of its endpoint.
+    const endpoint = this.#stopped || channel.destroyReason !== 'closed' ? undefined : channel.endpoint;
+    if (channel.endpoint !== undefined) channel.endpoint.conns--;
     const cause = conn[kLastError];
     if (channel.destroyReason === 'closed' && isWsPoolError(cause, 'WSPOOL_ERR_PING_TIMEOUT')) {
       // Its keepalive found it dead: a failed health check like a background ping's. With requests
@@ -200,11 +269,18 @@ export class ConnectionKeeper {
     if (diagnostics.poolDestroy.hasSubscribers) {
       diagnostics.poolDestroy.publish({ pool: this.#host.pool, reason: channel.destroyReason });
     }
+    this.#host.subscriptionsLost(channel);
     // The close code and reason are known from `closed`, which has already settled: one microtask.
     void conn.closed.then((info) => {
-      if (channel.inFlight > 0) {
-        this.#host.failCarried(channel, connectionClosedError(info.code, info.reason, cause));
+      const error = connectionClosedError(info.code, info.reason, cause);
+      if (endpoint !== undefined) {
+        this.#endpoints?.failed(
+          endpoint,
+          isWsPoolError(cause, 'WSPOOL_ERR_PING_TIMEOUT') ? cause : error,
+          false,
+        );
       }
+      if (channel.inFlight > 0) this.#host.failCarried(channel, error);
       // Closed by the peer before it ever answered: repeats of that back off (see Refiller).
       if (!channel.served && channel.destroyReason === 'closed') this.#refiller.earlyClose();
       this.grow();
@@ -234,6 +310,7 @@ export class ConnectionKeeper {
     this.#stopped = true;
     this.#health.stop();
     this.#refiller.stop();
+    this.#endpoints?.stop();
     this.#abort.abort();
   }
 
@@ -244,7 +321,9 @@ export class ConnectionKeeper {
    */
   async close(timeout: number): Promise<void> {
     for (const channel of [...this.channels.list]) this.retire(channel, 'closed');
-    await Promise.all(this.#dials); // an aborted dial settles at once; one that opened is handed back
+    // Bound: stop() aborted every dial; the handshake and the hooks end on that signal (or by
+    // connectTimeout), and a connection that opened meanwhile is handed back and closed below.
+    await Promise.all(this.#dials);
     if (this.#closing.size === 0) return;
     let timer: Timer | undefined;
     if (timeout !== Infinity) {
@@ -256,9 +335,88 @@ export class ConnectionKeeper {
       );
     }
     try {
+      // Bound: `timeout` (the timer above terminates what is left), else each close's own: at most
+      // closeTimeout for beforeClose, then closeTimeout for the handshake, then a terminate.
       await Promise.all(this.#closing.values());
     } finally {
       stopTimer(timer);
+    }
+  }
+
+  // ---- endpoints -------------------------------------------------------------------------------
+
+  /** A reply (or an error the server answered with) took `latencyMs`: the endpoint serves. */
+  replied(endpoint: Endpoint, latencyMs: number): void {
+    this.#endpoints?.succeeded(endpoint, latencyMs);
+  }
+
+  /** A request sent to `endpoint` timed out: a failure of that endpoint. */
+  timedOut(endpoint: Endpoint, timeout: number): void {
+    this.#endpoints?.failed(endpoint, requestTimeoutError(timeout), false);
+  }
+
+  /** `stat().endpoints` (pools with `endpoints` only). */
+  endpointStat(): readonly EndpointStat[] | undefined {
+    if (this.#endpoints === undefined) return undefined;
+    (this.channels as EndpointChannelSet).countInFlight();
+    return this.#endpoints.stat();
+  }
+
+  /**
+   * The balance chose `endpoint` but no connection there has room: open one there if it has none
+   * open or opening and `maxConns` allows (otherwise the queue's growth decides).
+   */
+  #want(endpoint: Endpoint): void {
+    if (this.#stopped || endpoint.conns > 0 || this.total >= this.#config.maxConns) return;
+    void this.dial(endpoint); // never rejects
+  }
+
+  #endpointHost(pool: object): EndpointHost {
+    const reports = endpointReports(pool, this.#config);
+    return {
+      ...reports,
+      probe: (endpoint) => {
+        if (this.#stopped || !this.#roomForProbe()) return Promise.resolve(undefined); // try later
+        this.probing++;
+        return probeEndpoint(this.#config, endpoint, this.#abort.signal).finally(() => {
+          this.probing--;
+          this.grow(); // its room under maxConns is free again
+        });
+      },
+      ejected: (endpoint, error) => {
+        this.#evacuate((e) => e === endpoint);
+        reports.ejected(endpoint, error);
+      },
+      retargeted: (target) => this.#evacuate((e) => e !== target),
+    };
+  }
+
+  /**
+   * Room under `maxConns` for a probe. When the pool is full, a connection with nothing in flight is
+   * spare and makes room (a pool full of idle connections must not keep an ejected endpoint out).
+   */
+  #roomForProbe(): boolean {
+    if (this.total < this.#config.maxConns) return true;
+    const spare = this.channels.list.find((channel) => channel.accepting && channel.inFlight === 0);
+    if (spare === undefined) return false;
+    this.retire(spare, 'idle');
+    return this.total < this.#config.maxConns;
+  }
+
+  /**
+   * Connections whose endpoint takes no more work (`leaves`): those with nothing in flight close at
+   * once, the others take no new request and close when their last one settles.
+   * (Subscriptions, once the pool carries them, move off these connections here.)
+   */
+  #evacuate(leaves: (endpoint: Endpoint) => boolean): void {
+    for (const channel of [...this.channels.list]) {
+      if (channel.endpoint === undefined || !leaves(channel.endpoint) || !channel.accepting) continue;
+      if (channel.inFlight === 0) {
+        this.retire(channel, 'ejected');
+      } else {
+        channel.accepting = false;
+        channel.draining = true;
+      }
     }
   }
 
@@ -272,7 +430,11 @@ export class ConnectionKeeper {
     let destroyed = 0;
     const pings: Promise<void>[] = [];
     for (const channel of [...channels.list]) {
-      if (!channel.accepting) continue;
+      if (!channel.accepting) {
+        // Draining past its lifetime with subscriptions that did not move yet: try again.
+        if (channel.draining && channel.subscriptions > 0) this.#host.rotate(channel);
+        continue;
+      }
       checked++;
       if (isExpired(channel.expiresAt, t)) {
         this.maxLifetimeDestroyCount++;
@@ -281,6 +443,7 @@ export class ConnectionKeeper {
       } else if (channel.inFlight > 0) {
         continue; // busy: neither idle nor in need of a keep-alive ping
       } else if (
+        channel.subscriptions === 0 && // a connection carrying subscriptions is never idle
         isIdleExpired(t - channel.idleSince, config.maxConnIdleTime, channels.accepting(), config.minConns)
       ) {
         this.maxIdleDestroyCount++;
@@ -300,8 +463,9 @@ export class ConnectionKeeper {
         );
       }
     }
-    await Promise.all(pings);
-    // While refills back off they own the top-up (see Refiller).
+    await Promise.all(pings); // bound: each ping's pingTimeout, or its socket's close
+    // While refills back off they own the top-up (see Refiller). Bound: connectTimeout per dial,
+    // and stop(), which aborts them.
     const created = await this.#refiller.topUpIfIdle();
     if (diagnostics.poolHealthCheck.hasSubscribers) {
       diagnostics.poolHealthCheck.publish({ pool: this.#host.pool, checked, destroyed, created });
@@ -315,13 +479,17 @@ export class ConnectionKeeper {
   async #ping(channel: Channel): Promise<boolean> {
     channel.pinging = true;
     try {
-      await channel.conn.ping({ timeout: this.#config.pingTimeout });
+      // Bound: pingTimeout, or the socket's close. close() does not wait for this ping: it closes the
+      // socket within its own bounds, and the ping rejects with the close.
+      const rtt = await channel.conn.ping({ timeout: this.#config.pingTimeout });
       channel.lastPingAt = now();
       this.#refiller.proven();
+      if (channel.endpoint !== undefined) this.#endpoints?.succeeded(channel.endpoint, rtt);
       return true;
     } catch (error) {
       // Closed meanwhile (the pool, or the peer): the close path has it; not a failed check.
       if (this.#stopped || !channel.conn.isOpen) return true;
+      if (channel.endpoint !== undefined) this.#endpoints?.failed(channel.endpoint, error, false);
       this.healthCheckDestroyCount++;
       channel.destroyReason = 'ping';
       void channel.conn[kTerminate]();
@@ -350,6 +518,7 @@ export class ConnectionKeeper {
       this.#config.maxConns - (this.channels.size + this.dialing),
     );
     if (missing <= 0) return 0;
+    // Bound: connectTimeout per dial, and stop(), which aborts them; dial() never rejects.
     const outcomes = await Promise.all(Array.from({ length: missing }, () => this.dial()));
     const failed = outcomes.find((outcome) => outcome !== null);
     if (failed) throw failed.error;

@@ -221,6 +221,25 @@ export class ResourcePool<T> {
   }
 
   /**
+   * Hold one slot outside the idle and borrowed sets (a probe that is not a pooled resource): it
+   * counts toward `maxSize`, as constructing, until the returned release is called, which hands
+   * the slot to a queued acquire if any. `undefined` when the pool is full or closed. A `close()`
+   * in progress waits for the release.
+   */
+  reserve(): (() => void) | undefined {
+    if (this.#closed || this.#total() >= this.#maxSize) return undefined;
+    this.#constructing++;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.#constructing--;
+      this.#createForQueued();
+      this.#maybeFinishClose();
+    };
+  }
+
+  /**
    * Check out every idle resource at once, least recently released first (for health checks).
    * Each must be given back with `release()`, `releaseUnused()` or `destroy()`; putting them back
    * with `releaseUnused()` in array order restores the idle stack as it was. Not counted as
@@ -330,6 +349,8 @@ export class ResourcePool<T> {
     this.#constructing++;
     const create = this.#create;
     const gaveUp = owner?.gaveUpSignal();
+    // Bound: the create's own (the core cannot cut it; close() waits for it, as documented). The
+    // exclusive pool's dial is bounded by connectTimeout, close() and, for its hooks, gaveUp.
     return Promise.resolve()
       .then(() => create(gaveUp))
       .then(
@@ -491,6 +512,8 @@ export class ResourcePool<T> {
     }
     if (result !== undefined) {
       this.#pendingDestroys++;
+      // Bound: the destroy's own; close() waits for it. The exclusive pool's is bounded by
+      // closeTimeout and close({ timeout }).
       Promise.resolve(result).then(this.#onDestroySettled, this.#onDestroySettled);
     }
   }

@@ -27,8 +27,11 @@ export async function closePooledConnection(
   if (hook !== undefined && conn.isOpen && cutShort?.aborted !== true) {
     await bounded(hook, conn, config, cutShort);
   }
+  // Bound: the socket's own close, which a terminate brings at once.
   if (forced || cutShort?.aborted === true) await conn[kTerminate]();
-  else await conn.close(1000, reason).catch(() => conn[kTerminate]());
+  // Bound: closeTimeout (Connection.close terminates after it) and close({ timeout }), whichever is
+  // first; a handshake cut short ends in a terminate.
+  else await raceBounds(conn.close(1000, reason), [cutShort]).catch(() => conn[kTerminate]());
 }
 
 /**

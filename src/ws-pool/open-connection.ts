@@ -26,15 +26,17 @@ export interface OpenedConnection {
  * Bounds: `beforeConnect` and `afterConnect` are raced against both signals, and a connection
  * whose `afterConnect` loses the race is terminated (the hook's pending reads reject); the dial is
  * bounded by `connectTimeout` and `closing`. `keepGreeting`: leave what arrived before and during
- * `afterConnect` queued (a multiplexed pool hands it to `onMessage`).
+ * `afterConnect` queued (a multiplexed pool hands it to `onMessage`). `target`: the endpoint
+ * chosen (the pool's `url` by default); `beforeConnect` sees a copy of it.
  */
 export async function openPooledConnection(
   config: ResolvedPoolConfig,
   closing?: AbortSignal,
   ownerGaveUp?: AbortSignal,
   keepGreeting = false,
+  target: URL = config.url,
 ): Promise<OpenedConnection> {
-  let url = new URL(config.url.href);
+  let url = new URL(target.href);
   let headers = { ...config.connect.headers };
   if (config.beforeConnect) {
     const ctx = { url, headers };

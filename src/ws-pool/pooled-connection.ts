@@ -155,7 +155,7 @@ export class PooledConnection implements AsyncDisposable, AsyncIterable<Message>
         // take, and lose, the next borrower's message). A read pending at release is rejected by
         // the pool itself.
         if (this.#conn !== conn) throw released();
-        const next = await inner.next();
+        const next = await inner.next(); // bound: the read's options, the socket's close, release()
         if (next.done === true) return;
         if (this.#conn !== conn) throw released();
         yield next.value;

@@ -64,7 +64,7 @@ export class Refiller {
   async topUpIfIdle(): Promise<number> {
     if (this.backingOff) return 0;
     try {
-      return await this.topUp();
+      return await this.topUp(); // bound: the dials' connectTimeout and the pool's close()
     } catch (error) {
       this.#onFailure(error);
       if (!this.backingOff) this.schedule(true);

@@ -39,7 +39,15 @@ describe.concurrent('wspool usage', () => {
     [['bench', '--conns', '0'], 'wspool bench: --conns must be an integer from 1'],
     [
       ['bench', '--rate=-5'],
-      'wspool bench: --rate must be a number of requests per second above 0, got "-5"',
+      'wspool bench: --rate must be a number of requests per second above 0 (e.g. 500 or 0.5), got "-5"',
+    ],
+    [
+      ['bench', '--rate', '0'],
+      'wspool bench: --rate must be a number of requests per second above 0 (e.g. 500 or 0.5), got "0"; leave it out for a closed loop',
+    ],
+    [
+      ['bench', '--rate', '20000000'],
+      'wspool bench: --rate 20000000 is above 10,000,000 requests per second, more than one process can schedule; lower it, or leave --rate out for a closed loop as fast as the server answers',
     ],
     [
       ['bench', '--payload', 'no-such-file.bin'],

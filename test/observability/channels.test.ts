@@ -81,6 +81,10 @@ describe('channel names', () => {
       'wspool:pool:health-check',
       'wspool:request:start',
       'wspool:request:end',
+      'wspool:subscription:resubscribe',
+      'wspool:subscription:end',
+      'wspool:endpoint:eject',
+      'wspool:endpoint:readmit',
     ]);
     for (const name of names) expect(name).toMatch(/^wspool:[a-z]+:[a-z-]+$/);
     const doc = readFileSync(new URL('../../docs/observability.md', import.meta.url), 'utf8');

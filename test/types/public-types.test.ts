@@ -15,10 +15,14 @@ import {
   type AcquireOptions,
   type BatchOptions,
   type Codec,
+  type EndpointStat,
   type Message,
   type MultiplexPoolConfig,
   type PoolConfig,
   type PoolStat,
+  type SubscribeOptions,
+  type Subscription,
+  type GapInfo,
   type WsPoolErrorCode,
 } from '../../src/index.js';
 import { instrumentPool, type PoolInstrumentation } from '../../src/otel/index.js';
@@ -152,16 +156,25 @@ describe('AsyncDisposable', () => {
 describe('PoolConfig', () => {
   it('rejects unknown keys and wrong types at compile time', () => {
     const ok: PoolConfig = { url: 'ws://127.0.0.1:1', minConns: 1, maxConns: 2, trackLeaks: true };
-    expectTypeOf(ok.url).toEqualTypeOf<string | URL>();
+    // Optional in the type: exactly one of `url` and `endpoints` is checked when the pool is built.
+    expectTypeOf(ok.url).toEqualTypeOf<string | URL | undefined>();
+    const several: PoolConfig = {
+      endpoints: ['ws://127.0.0.1:1', new URL('ws://127.0.0.1:2'), { url: 'ws://127.0.0.1:3', weight: 3 }],
+      balance: 'priority',
+      failbackAfter: 1_000,
+      ejectAfterFailures: 3,
+      ejectionTime: 1_000,
+      maxEjectionTime: 10_000,
+    };
+    // @ts-expect-error balance is 'least-loaded' or 'priority'
+    const badBalance: PoolConfig = { endpoints: ['ws://127.0.0.1:1'], balance: 'random' };
     // @ts-expect-error maxConn is a typo of maxConns
     const typo: PoolConfig = { url: 'ws://127.0.0.1:1', maxConn: 2 };
-    // @ts-expect-error url is required
-    const noUrl: PoolConfig = { maxConns: 2 };
     // @ts-expect-error a duration is a number of ms
     const wrongType: PoolConfig = { url: 'ws://127.0.0.1:1', acquireTimeout: '5s' };
     // @ts-expect-error signal belongs to acquire(), not to the pool
     const withSignal: PoolConfig = { url: 'ws://127.0.0.1:1', signal: AbortSignal.timeout(1) };
-    void [typo, noUrl, wrongType, withSignal];
+    void [typo, several, badBalance, wrongType, withSignal];
     // Construction sites check excess keys too (a runtime check throws WSPOOL_ERR_INVALID_CONFIG as well).
     expect(
       () =>
@@ -186,12 +199,42 @@ describe('stat() and errors', () => {
     expectTypeOf(stat.totalConns).toEqualTypeOf<number>();
     // @ts-expect-error readonly
     stat.totalConns = 1;
-    expectTypeOf<PoolStat[keyof PoolStat]>().toEqualTypeOf<number>();
+    expectTypeOf<PoolStat[Exclude<keyof PoolStat, 'endpoints'>]>().toEqualTypeOf<number>();
+    expectTypeOf(stat.endpoints).toEqualTypeOf<readonly EndpointStat[] | undefined>();
   });
 
   it('WsPoolError.code is the union of the documented codes', () => {
     expectTypeOf<WsPoolError['code']>().toEqualTypeOf<WsPoolErrorCode>();
     expectTypeOf<'WSPOOL_ERR_ACQUIRE_TIMEOUT'>().toExtend<WsPoolErrorCode>();
     expectTypeOf<'WSPOOL_ERR_NOPE'>().not.toExtend<WsPoolErrorCode>();
+  });
+});
+
+describe('subscriptions', () => {
+  it('subscribe<T>() resolves a Subscription<T>: AsyncIterable<T> and AsyncDisposable, with id, key, resubscribes', () => {
+    typeOnly(() => {
+      const rpc = {} as JsonRpcPool;
+      expectTypeOf(rpc.subscribe<{ number: string }>('eth_subscribe', ['newHeads'])).resolves.toEqualTypeOf<
+        Subscription<{ number: string }>
+      >();
+      const sub = {} as Subscription<number>;
+      expectTypeOf(sub).toExtend<AsyncIterable<number>>();
+      expectTypeOf(sub).toExtend<AsyncDisposable>();
+      expectTypeOf(sub.id).toEqualTypeOf<number>();
+      expectTypeOf(sub.key).toEqualTypeOf<string | number | undefined>();
+      expectTypeOf(sub.resubscribes).toEqualTypeOf<number>();
+      expectTypeOf(sub.unsubscribe()).toEqualTypeOf<Promise<void>>();
+      const mux = {} as MultiplexPool<{ op: string }, { id: string }>;
+      // The key function reads the pool's reply type.
+      void mux.subscribe<number>({
+        request: { op: 'sub' },
+        key: (reply) => reply.id,
+        unsubscribe: (key) => ({ op: `unsub ${key}` }),
+      });
+      // @ts-expect-error a request of the wrong type
+      void mux.subscribe({ request: 42, key: 'fixed' });
+    });
+    expectTypeOf<NonNullable<SubscribeOptions<number>['onGap']>>().parameter(0).toEqualTypeOf<GapInfo>();
+    expectTypeOf<SubscribeOptions['overflow']>().toEqualTypeOf<'error' | 'drop-oldest' | undefined>();
   });
 });

@@ -4,6 +4,7 @@
 // context; `closed` after release; a late reply after a read timeout in withConnection.
 import { describe, expect, it, vi } from 'vitest';
 import { createPool } from '../../src/index.js';
+import { startTcpProxy } from '../helpers/index.js';
 import {
   PoolJar,
   gauges,
@@ -296,5 +297,30 @@ describe('defect 12: a read that timed out inside withConnection never lets its 
     expect(await whoami(conn)).not.toBe(idA);
     expect(statOf(pool).errorReleaseCount).toBe(1);
     conn.release();
+  });
+});
+
+describe('audit: the closing handshake is bounded by close({ timeout }) too', () => {
+  it('a peer that never answers the close frame (closeTimeout Infinity) cannot hold close({ timeout }) past its timeout', async () => {
+    useFakeClock();
+    const proxy = await startTcpProxy(new URL(server.url).port ? Number(new URL(server.url).port) : 0);
+    try {
+      const pool = jar.pool({
+        url: proxy.url(),
+        maxConns: 1,
+        closeTimeout: Infinity,
+        healthCheckPeriod: Infinity,
+      });
+      (await pool.acquire()).release();
+      proxy.blackhole(); // the close frame goes nowhere, and no FIN comes back
+      const closing = track(pool.close({ timeout: 300 }));
+      await turns(5);
+      expect(closing.status).toBe('pending');
+      await vi.advanceTimersByTimeAsync(300);
+      await until(() => closing.status === 'fulfilled', 'close at its timeout');
+    } finally {
+      proxy.cutAll();
+      await proxy.close();
+    }
   });
 });
