@@ -51,6 +51,17 @@ export interface ProbeOptions {
   json: boolean;
 }
 
+export interface WatchOptions {
+  url: string;
+  /** Sent after every connect (a subscribe request), as text. */
+  send: string | undefined;
+  /** Called (JSON-RPC 2.0) after every connect: a subscription method and its params. */
+  jsonRpc: { method: string; params: unknown[] | Record<string, unknown> | undefined } | undefined;
+  /** Stop after this many messages; `undefined` = until Ctrl-C. */
+  count: number | undefined;
+  connection: ConnectionFlags;
+}
+
 export interface EchoServerOptions {
   host: string;
   port: number;
@@ -61,6 +72,7 @@ export type Command =
   | { name: 'version' }
   | { name: 'bench'; options: BenchOptions }
   | { name: 'probe'; options: ProbeOptions }
+  | { name: 'watch'; options: WatchOptions }
   | { name: 'echo-server'; options: EchoServerOptions };
 
 /** A bad command line: printed with `usage`, exit code 2. */
@@ -99,6 +111,7 @@ export const MAIN_USAGE = `Usage: wspool <command> [options]
 Commands:
   bench [url]     load a WebSocket endpoint through a wspool pool (no url: an embedded echo server)
   probe <url>     connect once and report DNS/TCP/TLS/upgrade timings, subprotocol, extensions, ping
+  watch <url>     print every message a server pushes, with timestamps; reconnects and resubscribes
   echo-server     run the echo + JSON-RPC 2.0 server on its own, for local testing
 
 Options:
@@ -160,6 +173,26 @@ ${CONNECTION_FLAGS_USAGE}      --json                 print the report as JSON o
 Exit codes: 0 connected and ponged; 1 the probe failed; 2 bad arguments.
 `;
 
+export const WATCH_USAGE = `Usage: wspool watch <url> [options]
+       wspool watch <url> --jsonrpc-subscribe <method> [params]
+
+Connect and print every message the server sends, one line each with the time it arrived (UTC).
+A lost connection is redialled (backing off from 0.5 s to 10 s), the subscription is sent again,
+and the gap is printed. Ctrl-C prints a summary: messages, rate, reconnects.
+
+Options:
+      --send <message>              send this text after every connect (a subscribe request)
+      --jsonrpc-subscribe <method>  call this JSON-RPC 2.0 method after every connect; its params,
+                                    a JSON array or object, may follow the url
+  -n, --count <n>                   stop after n messages
+  -t, --timeout <time>              connect (TCP + TLS + upgrade) deadline (default: 10s)
+${CONNECTION_FLAGS_USAGE}  -h, --help                        show this help
+
+Messages go to stdout; connects, gaps and the summary to stderr.
+Exit codes: 0 stopped by Ctrl-C or after --count messages; 1 the first connect failed;
+2 bad arguments.
+`;
+
 export const ECHO_SERVER_USAGE = `Usage: wspool echo-server [options]
 
 Run the embedded echo server: every message is echoed back as is, except JSON-RPC 2.0 requests
@@ -177,6 +210,7 @@ Prints its ws:// URL, then serves until Ctrl-C.
 const USAGES: Readonly<Record<string, string>> = {
   bench: BENCH_USAGE,
   probe: PROBE_USAGE,
+  watch: WATCH_USAGE,
   'echo-server': ECHO_SERVER_USAGE,
 };
 
@@ -238,6 +272,8 @@ export function parseCommand(argv: readonly string[]): Command {
       return parseBench(rest);
     case 'probe':
       return parseProbe(rest);
+    case 'watch':
+      return parseWatch(rest);
     case 'echo-server':
       return parseEchoServer(rest);
     default:
@@ -258,17 +294,7 @@ function parseBench(args: readonly string[]): Command {
   }
   const url = positionals[0];
   if (url !== undefined) checkUrlSyntax(url, BENCH_USAGE);
-  let params: BenchOptions['params'];
-  if (values.params !== undefined) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(values.params);
-    } catch {
-      fail('--params must be JSON, e.g. \'["latest", true]\' or \'{"n": 1}\'');
-    }
-    if (typeof parsed !== 'object' || parsed === null) fail('--params must be a JSON array or object');
-    params = parsed as BenchOptions['params'];
-  }
+  const params = jsonParams('--params', values.params, BENCH_USAGE);
   return {
     name: 'bench',
     options: {
@@ -321,6 +347,46 @@ function connectionFlags(values: ParsedValues<typeof CONNECTION_ARGS>, usage: st
     deflate: values.deflate ?? false,
     ca: values.ca,
     insecure: values.insecure ?? false,
+  };
+}
+
+const WATCH_ARGS = {
+  ...CONNECTION_ARGS,
+  send: { type: 'string' },
+  'jsonrpc-subscribe': { type: 'string' },
+  count: { type: 'string', short: 'n' },
+  help: HELP,
+} as const satisfies ParseArgsConfig['options'];
+
+function parseWatch(args: readonly string[]): Command {
+  const { values, positionals } = parse(args, WATCH_ARGS, WATCH_USAGE);
+  if (values.help) return { name: 'help', text: WATCH_USAGE };
+  const [url, params, ...extra] = positionals;
+  if (url === undefined) throw new UsageError('missing url', WATCH_USAGE);
+  checkUrlSyntax(url, WATCH_USAGE);
+  const method = values['jsonrpc-subscribe'];
+  if (extra.length > 0 || (params !== undefined && method === undefined)) {
+    throw new UsageError(
+      `expected one url (and params after --jsonrpc-subscribe), got ${positionals.length} arguments`,
+      WATCH_USAGE,
+    );
+  }
+  if (method !== undefined && values.send !== undefined) {
+    throw new UsageError('--send and --jsonrpc-subscribe do not go together; pick one', WATCH_USAGE);
+  }
+  return {
+    name: 'watch',
+    options: {
+      url,
+      send: values.send,
+      jsonRpc:
+        method === undefined ? undefined : { method, params: jsonParams('params', params, WATCH_USAGE) },
+      count:
+        values.count === undefined
+          ? undefined
+          : intOption('--count', values.count, 1, 1, Number.MAX_SAFE_INTEGER, WATCH_USAGE),
+      connection: connectionFlags(values, WATCH_USAGE),
+    },
   };
 }
 
@@ -410,6 +476,25 @@ function schemelessHost(url: string): string | undefined {
   const more = url.length > host!.length + (port?.length ?? 0);
   if (port === undefined && !more && host !== 'localhost') return undefined;
   return `${host}${port ?? ''}${more ? '/…' : ''}`;
+}
+
+/** JSON-RPC params given on the command line: a JSON array or object, or `undefined` when absent. */
+function jsonParams(
+  what: string,
+  value: string | undefined,
+  usage: string,
+): unknown[] | Record<string, unknown> | undefined {
+  if (value === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new UsageError(`${what} must be JSON, e.g. '["latest", true]' or '{"n": 1}'`, usage);
+  }
+  if (typeof parsed !== 'object' || parsed === null) {
+    throw new UsageError(`${what} must be a JSON array or object`, usage);
+  }
+  return parsed as unknown[] | Record<string, unknown>;
 }
 
 /** An integer option in `[min, max]`, or `fallback` when absent. */

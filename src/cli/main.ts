@@ -11,6 +11,7 @@ import { runBench } from './bench.js';
 import { runEchoServer } from './echo-server.js';
 import { runProbe } from './probe.js';
 import { packageVersion } from './version.js';
+import { runWatch } from './watch.js';
 
 /** Once the command is done, the process may linger this long for stray handles, then exits. */
 const EXIT_GRACE_MS = 3_000;
@@ -31,6 +32,8 @@ async function main(argv: readonly string[], entry: string): Promise<number> {
         return await runBench(command.options, entry);
       case 'probe':
         return await runProbe(command.options);
+      case 'watch':
+        return await runWatch(command.options);
       case 'echo-server':
         return await runEchoServer(command.options);
     }

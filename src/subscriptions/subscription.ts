@@ -106,6 +106,7 @@ export class Subscription<T> implements AsyncIterableIterator<T>, AsyncDisposabl
     return this.unsubscribe();
   }
 
+  /** The subscription itself: `for await (const item of subscription)`. */
   [Symbol.asyncIterator](): this {
     return this;
   }
