@@ -216,6 +216,9 @@ export class ConnectionKeeper {
     if (diagnostics.poolDestroy.hasSubscribers) {
       diagnostics.poolDestroy.publish({ pool: this.#host.pool, reason });
     }
+    // Never with subscriptions while the pool runs (they move first); should one slip through,
+    // it is re-subscribed elsewhere rather than left waiting on a closed socket.
+    if (channel.routes.size > 0) this.#host.subscriptionsLost(channel);
     this.#track(conn, closePooledConnection(conn, this.#config));
     this.grow(); // room under maxConns for the queue
     this.#belowMin();
@@ -397,7 +400,9 @@ export class ConnectionKeeper {
    */
   #roomForProbe(): boolean {
     if (this.total < this.#config.maxConns) return true;
-    const spare = this.channels.list.find((channel) => channel.accepting && channel.inFlight === 0);
+    const spare = this.channels.list.find(
+      (channel) => channel.accepting && channel.inFlight === 0 && channel.subscriptions === 0,
+    );
     if (spare === undefined) return false;
     this.retire(spare, 'idle');
     return this.total < this.#config.maxConns;
@@ -405,17 +410,18 @@ export class ConnectionKeeper {
 
   /**
    * Connections whose endpoint takes no more work (`leaves`): those with nothing in flight close at
-   * once, the others take no new request and close when their last one settles.
-   * (Subscriptions, once the pool carries them, move off these connections here.)
+   * once, the others take no new request and close when their last one settles; their
+   * subscriptions move off make-before-break, as from a connection past its lifetime.
    */
   #evacuate(leaves: (endpoint: Endpoint) => boolean): void {
     for (const channel of [...this.channels.list]) {
       if (channel.endpoint === undefined || !leaves(channel.endpoint) || !channel.accepting) continue;
-      if (channel.inFlight === 0) {
+      if (channel.inFlight === 0 && channel.subscriptions === 0) {
         this.retire(channel, 'ejected');
       } else {
         channel.accepting = false;
         channel.draining = true;
+        if (channel.subscriptions > 0) this.#host.rotate(channel);
       }
     }
   }
