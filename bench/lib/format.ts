@@ -46,7 +46,9 @@ export function formatNanos(value: number): string {
 
 /** Milliseconds: `3.42 ms`. */
 export function formatMillis(value: number): string {
-  return Number.isFinite(value) ? `${value.toPrecision(3)} ms` : '—';
+  if (!Number.isFinite(value)) return '—';
+  // toPrecision(3) turns 18,000 into "1.80e+4": seconds read better from 1 s up.
+  return value >= 1_000 ? `${(value / 1_000).toPrecision(3)} s` : `${value.toPrecision(3)} ms`;
 }
 
 /** Bytes: `1.62 KB` (1 KB = 1024 B), `-120 B`. */

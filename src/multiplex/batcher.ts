@@ -70,7 +70,7 @@ export function resolveBatchOption(value: unknown): ResolvedBatch | undefined {
 }
 
 /**
- * @internal What `decode` makes of an array of responses to batched calls: every entry that
+ * What `decode` makes of an array of responses to batched calls: every entry that
  * answers a numeric id. Its own `id` (-1) is never a request's, so the pool's lookup misses and
  * it takes the list apart there, off the path of single replies.
  */
@@ -81,7 +81,7 @@ export class ReplyList {
 }
 
 /**
- * @internal The responses in `responses` (a parsed array) that answer numeric ids, or `undefined`
+ * The responses in `responses` (a parsed array) that answer numeric ids, or `undefined`
  * when none does (then the array is not a reply to batched calls). Entries without a numeric id
  * (an `id: null` error for an entry the server could not read) match no call and are dropped.
  */

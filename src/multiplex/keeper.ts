@@ -409,9 +409,10 @@ export class ConnectionKeeper {
   }
 
   /**
-   * Connections whose endpoint takes no more work (`leaves`): those with nothing in flight close at
-   * once, the others take no new request and close when their last one settles; their
-   * subscriptions move off make-before-break, as from a connection past its lifetime.
+   * Connections whose endpoint takes no more work (`leaves`): those with nothing in flight and no
+   * subscription close at once; the others take no new request, their subscriptions move to
+   * another endpoint's connection (make-before-break, as when a lifetime ends), and they close once
+   * their last request settles and the last subscription has moved.
    */
   #evacuate(leaves: (endpoint: Endpoint) => boolean): void {
     for (const channel of [...this.channels.list]) {

@@ -45,6 +45,14 @@ function answerer(node: { name: string; served: number }) {
       const req = JSON.parse(text) as { id?: number; method?: string };
       if (req.method === 'hang' || req.id === undefined) return;
       node.served++;
+      if (req.method === 'eth_subscribe') {
+        // A subscription keyed by the node's name; its first notification names the node.
+        const key = `${node.name}-sub`;
+        ws.send(JSON.stringify({ jsonrpc: '2.0', id: req.id, result: key }));
+        const params = { subscription: key, result: node.name };
+        ws.send(JSON.stringify({ jsonrpc: '2.0', method: 'eth_subscription', params }));
+        return;
+      }
       ws.send(JSON.stringify({ jsonrpc: '2.0', id: req.id, result: node.name }));
     });
   };
@@ -141,26 +149,31 @@ export async function advance(ms: number, step = 100): Promise<void> {
 }
 
 /** Run `calls` calls, `concurrency` at a time; the names that answered, and the errors. */
-export async function load(
-  subject: Subject,
-  calls: number,
-  concurrency: number,
-): Promise<{ names: string[]; errors: unknown[] }> {
-  const names: string[] = [];
-  const errors: unknown[] = [];
+export function load(subject: Subject, calls: number, concurrency: number): Promise<Outcomes> {
   let left = calls;
-  const worker = async (): Promise<void> => {
-    while (left > 0) {
-      left--;
+  return runCallers(subject, concurrency, () => left-- > 0);
+}
+
+/** The names that answered the calls, and the errors. */
+export interface Outcomes {
+  names: string[];
+  errors: unknown[];
+}
+
+/** `concurrency` callers, each calling while `more()` says so. */
+async function runCallers(subject: Subject, concurrency: number, more: () => boolean): Promise<Outcomes> {
+  const out: Outcomes = { names: [], errors: [] };
+  const caller = async (): Promise<void> => {
+    while (more()) {
       try {
-        names.push(await subject.call());
+        out.names.push(await subject.call());
       } catch (error) {
-        errors.push(error);
+        out.errors.push(error);
       }
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return { names, errors };
+  await Promise.all(Array.from({ length: concurrency }, caller));
+  return out;
 }
 
 /** How many of `names` each node answered. */
@@ -184,24 +197,8 @@ export function pacedClock(): { stop(): void } {
   return { stop: () => realClearInterval(handle) };
 }
 
-/** Run calls, `concurrency` at a time, for `ms` of real time; the names that answered, and the errors. */
-export async function loadFor(
-  subject: Subject,
-  ms: number,
-  concurrency: number,
-): Promise<{ names: string[]; errors: unknown[] }> {
-  const names: string[] = [];
-  const errors: unknown[] = [];
+/** Run calls, `concurrency` at a time, for `ms` of real time. */
+export function loadFor(subject: Subject, ms: number, concurrency: number): Promise<Outcomes> {
   const end = realNow() + ms;
-  const worker = async (): Promise<void> => {
-    while (realNow() < end) {
-      try {
-        names.push(await subject.call());
-      } catch (error) {
-        errors.push(error);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return { names, errors };
+  return runCallers(subject, concurrency, () => realNow() < end);
 }

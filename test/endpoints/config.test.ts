@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { resolveEndpoints } from '../../src/endpoints/config.js';
-import { WsPoolError } from '../../src/index.js';
+import { thrownBy } from '../helpers/async.js';
 
-function configError(fn: () => unknown): WsPoolError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(WsPoolError);
-    return error as WsPoolError;
-  }
-  throw new Error('expected a throw');
-}
+const configError = (fn: () => unknown) => thrownBy(fn, 'WSPOOL_ERR_INVALID_CONFIG');
 
 describe('resolveEndpoints', () => {
   it('a single url: no endpoints, nothing else', () => {
@@ -54,9 +46,7 @@ describe('resolveEndpoints', () => {
     expect(
       configError(() => resolveEndpoints({ endpoints: ['ws://a.test', 'ws://a.test'] })).message,
     ).toContain('endpoints[1]');
-    expect(configError(() => resolveEndpoints({ endpoints: ['http://a.test'] })).code).toBe(
-      'WSPOOL_ERR_INVALID_URL',
-    );
+    thrownBy(() => resolveEndpoints({ endpoints: ['http://a.test'] }), 'WSPOOL_ERR_INVALID_URL');
   });
 
   it('never shows credentials or query values', () => {

@@ -122,3 +122,29 @@ it('a single-url pool reports no endpoints and takes none of their options', () 
   expect(() => new Pool({ url: cluster.urls[0]!, balance: 'priority' })).toThrow(/balance/);
   expect(() => new JsonRpcPool({ url: cluster.urls[0]!, endpoints: cluster.urls })).toThrow(/endpoints/);
 });
+
+it('an ejected endpoint (socket still open) moves its subscriptions to another endpoint', async () => {
+  const pool = jar.add(
+    new JsonRpcPool({
+      endpoints: cluster.urls,
+      balance: 'priority',
+      ejectAfterFailures: 2,
+      requestTimeout: 2_000,
+    }),
+  );
+  const sub = await pool.subscribe<string>('eth_subscribe', ['newHeads']);
+  const items = sub[Symbol.asyncIterator]();
+  expect((await items.next()).value).toBe('n0');
+  expect(sub.key).toBe('n0-sub');
+  // Two calls n0 never answers: two request timeouts eject it while its socket stays open.
+  for (const outcome of await Promise.allSettled([
+    pool.call('hang', [], { timeout: 50 }),
+    pool.call('hang', [], { timeout: 50 }),
+  ])) {
+    expect(outcome.status).toBe('rejected');
+  }
+  await until(() => pool.stat().endpoints![0]!.state === 'ejected', 'n0 ejected');
+  expect((await items.next()).value).toBe('n1');
+  expect(sub.key).toBe('n1-sub');
+  await sub.unsubscribe();
+});

@@ -89,7 +89,7 @@ describe('no process warnings', () => {
     await pool.close();
     // Warnings are emitted on the next tick.
     await new Promise((resolve) => setImmediate(resolve));
-    expect(warnings.map((w) => `${w.name}: ${w.message}`)).toEqual([]);
+    expect(warnings.map((w) => `${w.name}: ${w.message}\n${w.stack}`)).toEqual([]);
     expect(await measureLeaks(before, timers)).toBe(0);
     await proxy.close();
     await server.close();
@@ -126,7 +126,7 @@ describe('no process warnings from the multiplexed pool either', () => {
       expect(await Promise.all(requests)).toEqual(Array.from({ length: 24 }, (_, i) => `r${i}`));
       await mux.close();
       await new Promise((resolve) => setImmediate(resolve));
-      expect(warnings.map((w) => `${w.name}: ${w.message}`)).toEqual([]);
+      expect(warnings.map((w) => `${w.name}: ${w.message}\n${w.stack}`)).toEqual([]);
       expect(await measureLeaks(before, timers)).toBe(0);
     } finally {
       process.off('warning', onWarning);
