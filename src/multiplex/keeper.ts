@@ -216,6 +216,9 @@ export class ConnectionKeeper {
     if (diagnostics.poolDestroy.hasSubscribers) {
       diagnostics.poolDestroy.publish({ pool: this.#host.pool, reason });
     }
+    // Never with subscriptions while the pool runs (they move first); should one slip through,
+    // it is re-subscribed elsewhere rather than left waiting on a closed socket.
+    if (channel.routes.size > 0) this.#host.subscriptionsLost(channel);
     this.#track(conn, closePooledConnection(conn, this.#config));
     this.grow(); // room under maxConns for the queue
     this.#belowMin();
