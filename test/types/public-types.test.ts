@@ -69,7 +69,7 @@ describe('generics', () => {
       expectTypeOf(pooled.exchangeJSON({})).toEqualTypeOf<Promise<unknown>>();
       expectTypeOf(pool.exchange('q', { timeout: 1 })).toEqualTypeOf<Promise<Message>>();
       expectTypeOf(pool.exchangeJSON<Quote>({})).toEqualTypeOf<Promise<Quote>>();
-      expectTypeOf(pooled.release).parameter(0).toEqualTypeOf<unknown>();
+      expectTypeOf<PooledConnection['release']>().parameter(0).toEqualTypeOf<unknown>();
       expectTypeOf(pool.stat().errorReleaseCount).toEqualTypeOf<number>();
     }));
 
