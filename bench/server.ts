@@ -97,7 +97,8 @@ function onRpcMessage(this: WebSocket, data: RawData): void {
 
 function ignoreError(): void {}
 
-const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+// A deep accept queue (the kernel caps it at somaxconn): the at-scale test opens 10,000 sockets at once.
+const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false, backlog: 65_535 });
 
 server.on('connection', (socket, request) => {
   socket.on('error', ignoreError);

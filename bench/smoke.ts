@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { forkTs } from './lib/fork-ts.js';
+import { GOAL_COUNT } from './lib/goals.js';
 import type { BenchResults } from './lib/results.js';
 
 const RUN = fileURLToPath(new URL('./run.ts', import.meta.url));
@@ -25,8 +26,25 @@ const TIMEOUT_MS = 300_000;
 const EXPECTED: Readonly<Record<string, readonly string[]>> = {
   'acquire-release-c1': ['wspool-pool', 'generic-pool', 'tarn', 'hand-pool'],
   'acquire-release-c100': ['wspool-pool', 'generic-pool', 'tarn', 'hand-pool'],
-  'exclusive-echo': ['wspool-pool', 'generic-pool', 'tarn', 'hand-pool', 'raw-ws', 'wspool-connection'],
-  'json-rpc': ['wspool-jsonrpc', 'raw-ws'],
+  'exclusive-echo': [
+    'wspool-pool',
+    'wspool-withconnection',
+    'wspool-exchange',
+    'generic-pool',
+    'tarn',
+    'hand-pool',
+    'raw-ws',
+    'wspool-connection',
+  ],
+  'json-rpc': [
+    'wspool-jsonrpc',
+    'wspool-jsonrpc-1conn',
+    'wspool-jsonrpc-batch',
+    'raw-ws',
+    'viem',
+    'ethers',
+    'rpc-websockets',
+  ],
 };
 
 function check(problems: string[], ok: boolean, problem: string): void {
@@ -65,7 +83,11 @@ function inspect(results: BenchResults, markdown: string, svg: string): string[]
     }
   }
   for (const goal of results.goals) check(problems, goal.value !== null, `goal not measured: ${goal.label}`);
-  check(problems, results.goals.length === 8, `expected 8 goals, got ${results.goals.length}`);
+  check(
+    problems,
+    results.goals.length === GOAL_COUNT,
+    `expected ${GOAL_COUNT} goals, got ${results.goals.length}`,
+  );
   const scale = results.scale;
   check(problems, scale !== null, 'suite 4 (scale) did not run');
   if (scale !== null) {
@@ -84,6 +106,13 @@ function inspect(results: BenchResults, markdown: string, svg: string): string[]
       scale.memory.some((entry) => entry.contender === 'wspool-pool'),
       'memory: no wspool result',
     );
+    for (const id of ['wspool-pool', 'raw-ws']) {
+      check(
+        problems,
+        scale.idle.some((entry) => entry.contender === id),
+        `idle connections at scale: no ${id} result`,
+      );
+    }
   }
   check(problems, markdown.includes('## Goals'), 'latest.md has no goals table');
   check(problems, svg.trimStart().startsWith('<svg'), 'ratios.svg is not an SVG');
@@ -95,9 +124,22 @@ function benchFreeEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('BENCH_')));
 }
 
-/** Runs bench/run.ts in quick mode, writing into `outDir`; resolves with its exit code. */
-function runQuickBench(outDir: string): Promise<number | null> {
-  const child = forkTs(RUN, [], [], { ...benchFreeEnv(), BENCH_QUICK: '1', BENCH_OUT: outDir });
+/** How much of the bench's own output a failure shows (its table is noise when all went well). */
+const TAIL_LINES = 40;
+
+/**
+ * Runs bench/run.ts in quick mode, writing into `outDir`, its output kept rather than printed;
+ * resolves with its exit code and the last lines of its output.
+ */
+function runQuickBench(outDir: string): Promise<{ code: number | null; tail: string }> {
+  const child = forkTs(RUN, [], [], { ...benchFreeEnv(), BENCH_QUICK: '1', BENCH_OUT: outDir }, 'pipe');
+  let output = '';
+  const keep = (chunk: Buffer): void => {
+    output += chunk.toString('utf8');
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const tail = (): string => output.trimEnd().split('\n').slice(-TAIL_LINES).join('\n');
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -107,9 +149,10 @@ function runQuickBench(outDir: string): Promise<number | null> {
       clearTimeout(timer);
       reject(error);
     });
-    child.once('exit', (code) => {
+    // 'close', not 'exit': the output streams have been read to their end.
+    child.once('close', (code) => {
       clearTimeout(timer);
-      resolve(code);
+      resolve({ code, tail: tail() });
     });
   });
 }
@@ -117,8 +160,9 @@ function runQuickBench(outDir: string): Promise<number | null> {
 async function main(): Promise<void> {
   const outDir = await mkdtemp(join(tmpdir(), 'wspool-bench-smoke-'));
   try {
-    const code = await runQuickBench(outDir);
-    if (code !== 0) throw new Error(`bench/run.ts exited with code ${String(code)}`);
+    const { code, tail } = await runQuickBench(outDir);
+    if (code !== 0)
+      throw new Error(`bench/run.ts exited with code ${String(code)}; its output ended:\n${tail}`);
     const results = JSON.parse(await readFile(join(outDir, 'latest.json'), 'utf8')) as BenchResults;
     const markdown = await readFile(join(outDir, 'latest.md'), 'utf8');
     const svg = await readFile(join(outDir, 'ratios.svg'), 'utf8');

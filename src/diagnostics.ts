@@ -10,10 +10,12 @@
  * | `wspool:connection:error` | `{ url, error }` (a `WsPoolError`) |
  * | `wspool:pool:acquire` | `{ pool, waitMs }` |
  * | `wspool:pool:release` | `{ pool, holdMs }` |
- * | `wspool:pool:destroy` | `{ pool, reason }`, reason ∈ `idle`, `lifetime`, `ping`, `hook`, `closed`, `released`, `error` |
+ * | `wspool:pool:destroy` | `{ pool, reason }`, reason ∈ `idle`, `lifetime`, `ping`, `hook`, `closed`, `released`, `error`, `ejected` |
  * | `wspool:pool:health-check` | `{ pool, checked, destroyed, created }` |
  * | `wspool:request:start` | `{ pool, id, method? }` |
  * | `wspool:request:end` | `{ pool, id, durationMs, error? }` |
+ * | `wspool:endpoint:eject` | `{ pool, url, ejections, ejectedUntil, error }` |
+ * | `wspool:endpoint:readmit` | `{ pool, url, latencyMs }` |
  *
  * @example
  * ```ts
@@ -25,7 +27,8 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 
 /** Why a pooled connection was destroyed. */
-export type DestroyReason = 'idle' | 'lifetime' | 'ping' | 'hook' | 'closed' | 'released' | 'error';
+export type DestroyReason =
+  'idle' | 'lifetime' | 'ping' | 'hook' | 'closed' | 'released' | 'error' | 'ejected';
 
 /** Payload of `wspool:connection:open`. */
 export interface ConnectionOpenMessage {
@@ -108,6 +111,28 @@ export interface RequestEndMessage {
   /** Set when the request failed (a `WsPoolError`: remote error, timeout, closed connection). */
   error?: Error;
 }
+/** Payload of `wspool:endpoint:eject`. */
+export interface EndpointEjectMessage {
+  /** The pool that ejected the endpoint. */
+  pool: object;
+  /** The endpoint's redacted URL. */
+  url: string;
+  /** Its ejection count, this one included (less the decay earned while healthy). */
+  ejections: number;
+  /** Epoch ms at which one probe decides whether it comes back. */
+  ejectedUntil: number;
+  /** The failure that ejected it. */
+  error: unknown;
+}
+/** Payload of `wspool:endpoint:readmit`. */
+export interface EndpointReadmitMessage {
+  /** The pool that re-admitted the endpoint. */
+  pool: object;
+  /** The endpoint's redacted URL. */
+  url: string;
+  /** The probe's round trip in ms. */
+  latencyMs: number;
+}
 
 /**
  * Channel names, for subscribers.
@@ -142,6 +167,10 @@ export const CHANNELS = {
   requestStart: 'wspool:request:start',
   /** `wspool:request:end`, payload {@link RequestEndMessage}. */
   requestEnd: 'wspool:request:end',
+  /** `wspool:endpoint:eject`, payload {@link EndpointEjectMessage}. */
+  endpointEject: 'wspool:endpoint:eject',
+  /** `wspool:endpoint:readmit`, payload {@link EndpointReadmitMessage}. */
+  endpointReadmit: 'wspool:endpoint:readmit',
 } as const;
 
 /**
@@ -158,4 +187,6 @@ export const channels = {
   poolHealthCheck: diagnosticsChannel.channel(CHANNELS.poolHealthCheck),
   requestStart: diagnosticsChannel.channel(CHANNELS.requestStart),
   requestEnd: diagnosticsChannel.channel(CHANNELS.requestEnd),
+  endpointEject: diagnosticsChannel.channel(CHANNELS.endpointEject),
+  endpointReadmit: diagnosticsChannel.channel(CHANNELS.endpointReadmit),
 };

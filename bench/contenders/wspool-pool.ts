@@ -12,7 +12,8 @@ import type { Contender } from '../lib/contender.js';
 const contender: Contender = {
   name: 'wspool Pool',
 
-  exclusivePool: ({ url, minConns, maxConns }) => createPool({ url, minConns, maxConns }),
+  exclusivePool: ({ url, minConns, maxConns, connectTimeout }) =>
+    createPool({ url, minConns, maxConns, ...(connectTimeout === undefined ? {} : { connectTimeout }) }),
 };
 
 export default contender;

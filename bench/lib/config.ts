@@ -10,7 +10,8 @@
  * | `BENCH_OUT` | `bench/results` | same | where the Markdown, JSON and SVG are written |
  *
  * Warm-up is a third of a round (at least 0.1 s). Scale tests (suite 4) run
- * `min(rounds, 3)` rounds (1 in quick mode) and the memory probe opens 1000 sockets (200 quick).
+ * `min(rounds, 3)` rounds (1 in quick mode) and the memory probe opens 1000 sockets (200 quick);
+ * the at-scale test holds 10,000 idle connections (500 quick), once per contender.
  *
  * @module
  */
@@ -34,6 +35,8 @@ export interface BenchConfig {
   readonly fillSizes: readonly number[];
   /** Sockets each memory probe opens. */
   readonly memoryConns: number;
+  /** Idle connections the at-scale test holds in one process (wspool and raw ws only). */
+  readonly idleConns: number;
 }
 
 const ALL_SUITES: readonly SuiteId[] = ['1', '2', '3', '4'];
@@ -86,5 +89,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     waiters: [1_000, 10_000, 100_000],
     fillSizes: [1, 10, 100],
     memoryConns: quick ? 200 : 1_000,
+    idleConns: quick ? 500 : 10_000,
   };
 }

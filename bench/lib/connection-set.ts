@@ -6,13 +6,17 @@
  */
 import type { ConnectionSet, Contender } from './contender.js';
 
+/** A dial's limit when opening many at once (see `ExclusivePoolOptions.connectTimeout`). */
+const OPEN_TIMEOUT_MS = 120_000;
+
 export type ConnectionSetOpener = (url: string, count: number) => Promise<ConnectionSet>;
 
 /** The opener for `contender`, or `undefined` when it can do neither. */
 export function connectionSetOpener(contender: Contender): ConnectionSetOpener | undefined {
   const { exclusivePool, openConnections } = contender;
   if (exclusivePool !== undefined)
-    return (url, count) => exclusivePool({ url, minConns: count, maxConns: count });
+    return (url, count) =>
+      exclusivePool({ url, minConns: count, maxConns: count, connectTimeout: OPEN_TIMEOUT_MS });
   if (openConnections !== undefined) return (url, count) => openConnections({ url, count });
   return undefined;
 }

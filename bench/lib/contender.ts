@@ -9,6 +9,7 @@
  * |---|---|
  * | `exclusivePool` | 1 acquire + release, 2 exclusive echo, 4 waiters / fill / memory |
  * | `echoWorkers` | 2 exclusive echo (the raw limit: one socket per worker, no pool) |
+ * | `echoClient` | 2 exclusive echo (a pool's one-call path: `withConnection`, `exchange`) |
  * | `rpcClient` | 3 multiplexed JSON-RPC |
  * | `openConnections` | 4 fill / memory (the raw baseline: plain sockets, no pool) |
  *
@@ -47,6 +48,12 @@ export interface ExclusivePoolOptions {
    * benchmark times exactly this, so open them in parallel if the library can.
    */
   readonly minConns: number;
+  /**
+   * Set by the fill and memory tests: ms a single dial may take before the library gives up.
+   * Raw ws has no such limit, and 10,000 sockets opened at once wait seconds in the server's
+   * accept queue; a pool that has one should use this instead of its default.
+   */
+  readonly connectTimeout?: number;
 }
 
 /** The raw limit for exclusive echo: `workers` callers, each owning one socket, no pool. */
@@ -63,6 +70,16 @@ export interface EchoWorkersOptions {
   readonly url: string;
   /** Sockets to open, one per worker. */
   readonly connections: number;
+}
+
+/**
+ * A pool driven through one call per echo, the way the library offers it (`withConnection`,
+ * `exchange`): the call acquires, sends, reads the reply and releases.
+ */
+export interface EchoClient {
+  /** Sends `text` on a pooled connection and resolves with the reply. */
+  echo(text: string): Promise<string>;
+  close(): Promise<void>;
 }
 
 /** A multiplexed JSON-RPC 2.0 client. wspool's `JsonRpcPool` satisfies this as is. */
@@ -99,6 +116,7 @@ export interface Contender {
   readonly name: string;
   readonly exclusivePool?: (options: ExclusivePoolOptions) => Promise<ExclusivePool>;
   readonly echoWorkers?: (options: EchoWorkersOptions) => Promise<EchoWorkers>;
+  readonly echoClient?: (options: ExclusivePoolOptions) => Promise<EchoClient>;
   readonly rpcClient?: (options: RpcClientOptions) => Promise<RpcClient>;
   readonly openConnections?: (options: OpenConnectionsOptions) => Promise<ConnectionSet>;
 }

@@ -10,19 +10,23 @@ import { fork, type ChildProcess } from 'node:child_process';
 
 /**
  * Forks `modulePath` (absolute) with `args`; `nodeFlags` go before the loader (`--expose-gc`, …).
- * The child inherits this process's environment unless `env` is given.
+ * The child inherits this process's environment unless `env` is given, and prints to this
+ * process's stdout and stderr unless `output` is 'pipe' (then `child.stdout`/`child.stderr` carry it).
  */
 export function forkTs(
   modulePath: string,
   args: readonly string[] = [],
   nodeFlags: readonly string[] = [],
   env: NodeJS.ProcessEnv = process.env,
+  output: 'inherit' | 'pipe' = 'inherit',
 ): ChildProcess {
   const loader = import.meta.resolve('tsx');
   return fork(modulePath, [...args], {
     execArgv: [...nodeFlags, '--import', loader],
-    env,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // The alternatives' own `ws` copy (bench/node_modules) would find the native `bufferutil` they
+    // pull in; the root `ws` that wspool and raw ws use has none. Every copy masks in JavaScript.
+    env: { ...env, WS_NO_BUFFER_UTIL: '1' },
+    stdio: ['ignore', output, output, 'ipc'],
   });
 }
 

@@ -36,7 +36,13 @@ function table(
 
 function goalValue(goal: GoalResult): string {
   if (goal.value === null) return '—';
-  return goal.unit === 'B' ? formatBytes(goal.value) : formatRatio(goal.value);
+  if (goal.unit === 'B') return formatBytes(goal.value);
+  if (goal.unit === 'µs') return `${formatMicros(goal.value)} µs`;
+  const range =
+    goal.min === undefined || goal.max === undefined
+      ? ''
+      : ` (rounds ${formatRatioRange(goal.min, goal.max)})`;
+  return `${formatRatio(goal.value)}${range}`;
 }
 
 function goalStatus(goal: GoalResult): string {
@@ -154,6 +160,21 @@ function scaleSection(scale: ScaleResults): string {
         ['contender', 'per connection', 'extra vs raw ws'],
         scale.memory.map((entry) => [
           entry.name,
+          formatBytes(entry.bytesPerConn),
+          formatBytes(entry.extraVsRaw),
+        ]),
+      ),
+      '',
+    );
+  }
+  if (scale.idle.length > 0) {
+    parts.push(
+      `### ${formatCount(scale.idle[0]?.connections ?? 0)} idle connections in one process (server in another; fill and heap + external)\n`,
+      table(
+        ['contender', 'fill', 'per connection', 'extra vs raw ws'],
+        scale.idle.map((entry) => [
+          entry.name,
+          formatMillis(entry.fillMs),
           formatBytes(entry.bytesPerConn),
           formatBytes(entry.extraVsRaw),
         ]),

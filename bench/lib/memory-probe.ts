@@ -3,7 +3,7 @@
  * contender, in a fresh process so nothing else the run allocated is on the scale.
  *
  * argv: `<contender module path> <ws url> <count>`. Answers over IPC with
- * `{ type: 'memory', bytesPerConn }` or `{ type: 'error', reason }`, then exits.
+ * `{ type: 'memory', bytesPerConn, fillMs }` or `{ type: 'error', reason }`, then exits.
  *
  * Bytes are `heapUsed + external` (JS objects plus Buffers) after a full GC, with the N
  * connections open and idle, minus the same before they were opened. A small set is opened and
@@ -26,16 +26,23 @@ async function settledBytes(): Promise<number> {
   return usage.heapUsed + usage.external;
 }
 
-async function probe(file: string, url: string, count: number): Promise<number> {
+/** Bytes per connection, and how long opening all `count` took (ms). */
+async function probe(
+  file: string,
+  url: string,
+  count: number,
+): Promise<{ bytesPerConn: number; fillMs: number }> {
   const open = connectionSetOpener(await loadContender(file));
   if (open === undefined) throw new Error('the contender can neither pool nor open connections');
   await (await open(url, 8)).close();
   const before = await settledBytes();
+  const start = performance.now();
   const set = await open(url, count);
+  const fillMs = performance.now() - start;
   await sleep(100);
   const after = await settledBytes();
   await set.close();
-  return (after - before) / count;
+  return { bytesPerConn: (after - before) / count, fillMs };
 }
 
 const [file, url, countText] = process.argv.slice(2);
@@ -43,7 +50,7 @@ try {
   if (file === undefined || url === undefined || countText === undefined) {
     throw new Error('usage: memory-probe <contender module> <ws url> <count>');
   }
-  await sendToParent({ type: 'memory', bytesPerConn: await probe(file, url, Number(countText)) });
+  await sendToParent({ type: 'memory', ...(await probe(file, url, Number(countText))) });
 } catch (error) {
   await sendToParent({ type: 'error', reason: reasonOf(error) });
 }

@@ -64,7 +64,12 @@ export interface GoalResult {
   readonly label: string;
   readonly comparison: '>=' | '<=' | '<';
   readonly target: number;
-  readonly unit: 'x' | 'B';
+  readonly unit: 'x' | 'B' | 'µs';
+  /** Throughput goals: lowest and highest per-round ratio (the value is their median). */
+  readonly min?: number;
+  readonly max?: number;
+  /** CPU goals against peers: the peer with the lowest CPU per request. */
+  readonly cpuVersus?: string;
   /** Measured value, or `null` when a side did not run. */
   readonly value: number | null;
   readonly met: boolean | null;
@@ -100,11 +105,26 @@ export interface MemoryEntry {
   readonly extraVsRaw: number | null;
 }
 
+export interface IdleEntry {
+  readonly contender: string;
+  readonly name: string;
+  /** Connections held open and idle in one process. */
+  readonly connections: number;
+  /** ms until all of them were open (the pool's `minConns` fill, or raw ws's `Promise.all`). */
+  readonly fillMs: number;
+  /** Bytes of heap + external memory per connection. */
+  readonly bytesPerConn: number;
+  /** `bytesPerConn` minus raw ws's at the same count, or `null` when raw ws did not run. */
+  readonly extraVsRaw: number | null;
+}
+
 export interface ScaleResults {
   readonly waiters: readonly WaitersEntry[];
   readonly fill: readonly FillEntry[];
   readonly memory: readonly MemoryEntry[];
   readonly memoryConns: number;
+  /** Many idle connections in one process (10,000; fewer in quick mode). */
+  readonly idle: readonly IdleEntry[];
 }
 
 export interface BenchResults {

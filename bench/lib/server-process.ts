@@ -10,10 +10,14 @@ import { forkTs, nextMessage, waitForExit } from './fork-ts.js';
 
 export interface BenchServer {
   readonly port: number;
+  /** The server process's id (to read its CPU time). */
+  readonly pid: number;
   /** `ws://127.0.0.1:<port><path>`. */
   url(path: '/echo' | '/rpc'): string;
   /** Asks the server to exit and waits for it (kills it if it does not). */
   stop(): Promise<void>;
+  /** SIGKILL: the server dies at once; the kernel closes its sockets (the failover scenario). */
+  kill(): Promise<void>;
 }
 
 export async function startServer(): Promise<BenchServer> {
@@ -24,9 +28,14 @@ export async function startServer(): Promise<BenchServer> {
   });
   return {
     port,
+    pid: child.pid ?? 0,
     url: (path) => `ws://127.0.0.1:${port}${path}`,
     async stop() {
       if (child.connected) child.send({ type: 'stop' });
+      await waitForExit(child);
+    },
+    async kill() {
+      child.kill('SIGKILL');
       await waitForExit(child);
     },
   };

@@ -10,7 +10,7 @@
  * @module
  */
 import type { Workload } from '../lib/closed-loop.js';
-import type { EchoWorkers, ExclusivePool } from '../lib/contender.js';
+import type { EchoClient, EchoWorkers, ExclusivePool } from '../lib/contender.js';
 import type { ThroughputScenario } from '../lib/rounds.js';
 
 const CONNECTIONS = 8;
@@ -35,6 +35,16 @@ function pooledEcho(pool: ExclusivePool): Workload {
   };
 }
 
+function clientEcho(client: EchoClient): Workload {
+  return {
+    callers: CALLERS,
+    async op() {
+      checkEcho(await client.echo(PAYLOAD));
+    },
+    close: () => client.close(),
+  };
+}
+
 function rawEcho(workers: EchoWorkers): Workload {
   return {
     callers: workers.workers,
@@ -56,10 +66,14 @@ export function exclusiveEchoScenario(url: string): ThroughputScenario {
     baseline: 'raw-ws',
     latency: true,
     prepare(contender) {
-      const { exclusivePool, echoWorkers } = contender;
+      const { exclusivePool, echoWorkers, echoClient } = contender;
       if (exclusivePool !== undefined) {
         return async () =>
           pooledEcho(await exclusivePool({ url, minConns: CONNECTIONS, maxConns: CONNECTIONS }));
+      }
+      if (echoClient !== undefined) {
+        return async () =>
+          clientEcho(await echoClient({ url, minConns: CONNECTIONS, maxConns: CONNECTIONS }));
       }
       if (echoWorkers !== undefined) {
         return async () => rawEcho(await echoWorkers({ url, connections: CONNECTIONS }));

@@ -10,6 +10,8 @@
  *   sockets with `Promise.all` is the limit.
  * - **memory**: heap + external bytes per open idle connection, each contender in a fresh child
  *   process (bench/lib/memory-probe.ts), against raw ws holding the same number of sockets.
+ * - **idle at scale**: 10,000 idle connections in one process (wspool's pool and raw ws), the
+ *   server in another: the fill time and bytes per connection over raw ws.
  *
  * Contenders alternate within every round, as in the throughput suites; medians are reported.
  *
@@ -23,7 +25,7 @@ import type { ExclusivePool, Lease, LoadedContender } from '../lib/contender.js'
 import { forkTs, nextMessage, waitForExit } from '../lib/fork-ts.js';
 import { formatBytes, formatCount, formatMillis, formatNanos, formatRatio } from '../lib/format.js';
 import { collectGarbage } from '../lib/gc.js';
-import type { FillEntry, MemoryEntry, ScaleResults, Skip, WaitersEntry } from '../lib/results.js';
+import type { FillEntry, IdleEntry, MemoryEntry, ScaleResults, Skip, WaitersEntry } from '../lib/results.js';
 import type { BenchServer } from '../lib/server-process.js';
 import { median, ratio, reasonOf } from '../lib/stats.js';
 
@@ -190,13 +192,28 @@ async function runFill(
 
 const PROBE = fileURLToPath(new URL('../lib/memory-probe.ts', import.meta.url));
 
-async function probeMemory(loaded: LoadedContender, url: string, count: number): Promise<number> {
+interface Probe {
+  readonly bytesPerConn: number;
+  readonly fillMs: number;
+}
+
+async function probeMemory(loaded: LoadedContender, url: string, count: number): Promise<Probe> {
   const child = forkTs(PROBE, [loaded.file, url, String(count)], ['--expose-gc']);
   try {
     return await withTimeout(
       nextMessage(child, (message) => {
-        const answer = message as { type?: unknown; bytesPerConn?: unknown; reason?: unknown };
-        if (answer.type === 'memory' && typeof answer.bytesPerConn === 'number') return answer.bytesPerConn;
+        const answer = message as {
+          type?: unknown;
+          bytesPerConn?: unknown;
+          fillMs?: unknown;
+          reason?: unknown;
+        };
+        if (
+          answer.type === 'memory' &&
+          typeof answer.bytesPerConn === 'number' &&
+          typeof answer.fillMs === 'number'
+        )
+          return { bytesPerConn: answer.bytesPerConn, fillMs: answer.fillMs };
         if (answer.type === 'error') throw new Error(String(answer.reason));
         return undefined;
       }),
@@ -221,7 +238,7 @@ async function runMemory(
     for (const loaded of candidates) {
       if (failed.has(loaded.id)) continue;
       try {
-        samples.get(loaded.id)?.push(await probeMemory(loaded, url, config.memoryConns));
+        samples.get(loaded.id)?.push((await probeMemory(loaded, url, config.memoryConns)).bytesPerConn);
       } catch (error) {
         failed.add(loaded.id);
         skips.skip(loaded, 'memory', error);
@@ -241,6 +258,43 @@ async function runMemory(
   });
 }
 
+/** The contenders of the at-scale test: wspool's pool against the raw limit. */
+const IDLE_IDS: readonly string[] = ['wspool-pool', RAW_ID];
+
+/**
+ * Many idle connections in one process (10,000 in a full run) against the bench server in
+ * another: fill time and bytes per connection over raw ws. Once per contender, each in a fresh
+ * process: a 10,000-socket round costs seconds, and 20,000 sockets a round on a shared machine is
+ * load enough.
+ */
+async function runIdle(
+  contenders: readonly LoadedContender[],
+  url: string,
+  config: BenchConfig,
+  skips: Skipper,
+): Promise<IdleEntry[]> {
+  const count = config.idleConns;
+  console.log(`\n[4] ${formatCount(count)} idle connections in one process — fill time and memory`);
+  const measured: { loaded: LoadedContender; probe: Probe }[] = [];
+  for (const id of IDLE_IDS) {
+    const loaded = contenders.find((candidate) => candidate.id === id);
+    if (loaded === undefined) continue;
+    try {
+      measured.push({ loaded, probe: await probeMemory(loaded, url, count) });
+    } catch (error) {
+      skips.skip(loaded, 'idle', error);
+    }
+  }
+  const raw = measured.find((entry) => entry.loaded.id === RAW_ID)?.probe.bytesPerConn;
+  return measured.map(({ loaded, probe }) => {
+    const extraVsRaw = raw === undefined ? null : probe.bytesPerConn - raw;
+    console.log(
+      `  ${loaded.contender.name.padEnd(22)} fill ${formatMillis(probe.fillMs)}  ${formatBytes(probe.bytesPerConn)} per connection  extra vs raw ws ${formatBytes(extraVsRaw)}`,
+    );
+    return { contender: loaded.id, name: loaded.contender.name, connections: count, ...probe, extraVsRaw };
+  });
+}
+
 export interface ScaleOutcome {
   readonly result: ScaleResults;
   readonly skipped: readonly Skip[];
@@ -256,5 +310,9 @@ export async function runScale(
   const waiters = await runWaiters(contenders, url, config, skips);
   const fill = await runFill(contenders, url, config, skips);
   const memory = await runMemory(contenders, url, config, skips);
-  return { result: { waiters, fill, memory, memoryConns: config.memoryConns }, skipped: skips.skipped };
+  const idle = await runIdle(contenders, url, config, skips);
+  return {
+    result: { waiters, fill, memory, memoryConns: config.memoryConns, idle },
+    skipped: skips.skipped,
+  };
 }

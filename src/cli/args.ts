@@ -374,15 +374,42 @@ type ParsedValues<O extends NonNullable<ParseArgsConfig['options']>> = {
  * `parseWsUrl` stays the judge of what it accepts. Never echo the input: it may hold credentials.
  */
 function checkUrlSyntax(url: string, usage: string): void {
+  const schemeless = schemelessHost(url);
+  if (schemeless !== undefined) {
+    throw new UsageError(`the url needs a scheme: ws://${schemeless}, or wss:// for TLS`, usage);
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     throw new UsageError('the url does not parse; pass an absolute ws:// or wss:// URL', usage);
   }
+  if (parsed.protocol === 'http:' || parsed.protocol === 'https:') {
+    const scheme = parsed.protocol === 'http:' ? 'ws' : 'wss';
+    throw new UsageError(
+      `the url scheme must be ws: or wss:, got ${parsed.protocol}, use ${scheme}://`,
+      usage,
+    );
+  }
   if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
     throw new UsageError(`the url scheme must be ws: or wss:, got ${parsed.protocol}`, usage);
   }
+}
+
+/**
+ * `host:port` or `host[:port]/path` typed without a scheme (`localhost:8080`, `127.0.0.1:9000/ws`):
+ * the host and port, to suggest `ws://` with. Only those two are echoed, never a path or query.
+ */
+function schemelessHost(url: string): string | undefined {
+  if (url.includes('://')) return undefined;
+  const match =
+    /^(localhost|[\d.]+|\[[\da-fA-F:.]+\]|[A-Za-z\d-]+(?:\.[A-Za-z\d-]+)+)(:\d{1,5})?(?=[/?#]|$)/.exec(url);
+  if (match === null) return undefined;
+  // A bare word with a dot and no port could be a file name; ask only when it looks like a host.
+  const [, host, port] = match;
+  const more = url.length > host!.length + (port?.length ?? 0);
+  if (port === undefined && !more && host !== 'localhost') return undefined;
+  return `${host}${port ?? ''}${more ? '/…' : ''}`;
 }
 
 /** An integer option in `[min, max]`, or `fallback` when absent. */
@@ -449,10 +476,22 @@ export function payloadOption(value: string | undefined, usage: string): Payload
   return { kind: 'size', bytes };
 }
 
+/** The open loop's ceiling: one process cannot schedule arrivals faster than this. */
+const MAX_RATE = 10_000_000;
+
 function rateOption(value: string, usage: string): number {
   const n = /^\d+(?:\.\d+)?$/.test(value) ? Number(value) : NaN;
-  if (!(n > 0 && n <= 10_000_000)) {
-    throw new UsageError(`--rate must be a number of requests per second above 0, got "${value}"`, usage);
+  if (n > MAX_RATE) {
+    throw new UsageError(
+      `--rate ${value} is above ${MAX_RATE.toLocaleString('en-US')} requests per second, more than one process can schedule; lower it, or leave --rate out for a closed loop as fast as the server answers`,
+      usage,
+    );
+  }
+  if (!(n > 0)) {
+    throw new UsageError(
+      `--rate must be a number of requests per second above 0 (e.g. 500 or 0.5), got "${value}"; leave it out for a closed loop`,
+      usage,
+    );
   }
   return n;
 }

@@ -5,10 +5,13 @@
  */
 import { WsPoolError } from '../index.js';
 import { scrubText } from '../util/redact.js';
-import { TLS_CODES } from '../connection/connect.js';
+import { TLS_CODES } from '../connection/tls-codes.js';
 
 /** The code under which `bench` counts an arrival dropped at the outstanding-requests cap. */
 export const DROPPED = 'DROPPED';
+
+/** The code of a `--mode jsonrpc` run against an endpoint that does not speak JSON-RPC 2.0. */
+export const NOT_JSON_RPC = 'NOT_JSON_RPC';
 
 /** What a dropped arrival is reported as (one shared object: drops come in bursts). */
 export const DROPPED_ERROR = new Error(
@@ -42,6 +45,8 @@ const ADVICE: Readonly<Record<string, string>> = {
   WSPOOL_ERR_POOL_EXHAUSTED: 'Too many requests queued for a connection: raise --conns.',
   WSPOOL_ERR_INVALID_JSON: 'The server sent something that is not JSON.',
   WSPOOL_ERR_UNEXPECTED_MESSAGE_TYPE: 'The server answered text with binary, or binary with text.',
+  [NOT_JSON_RPC]:
+    'Use --mode exclusive (one request per connection at a time) or --mode multiplex for a plain echo endpoint, or check that the URL is the JSON-RPC endpoint.',
   [DROPPED]:
     'The open loop hit its --concurrency cap: the endpoint cannot keep up with --rate. Lower --rate or raise --concurrency.',
 };
@@ -74,11 +79,23 @@ export function describeError(error: unknown, url?: URL, code = errorCode(error)
     cause = scrub(inner);
   }
   const status = error instanceof WsPoolError ? error.status : undefined;
-  return { code, message, cause, advice: advise(code, causeCode, status) };
+  return { code, message, cause, advice: advise(code, causeCode, status, message) };
 }
 
-function advise(code: string, causeCode: string | undefined, status: number | undefined): string {
+function advise(
+  code: string,
+  causeCode: string | undefined,
+  status: number | undefined,
+  message: string,
+): string {
   if (code === 'WSPOOL_ERR_CONNECT_FAILED') {
+    // The library's message already names these two; the advice says which flag to change.
+    if (/subprotocol/.test(message)) {
+      return 'The server is up but refused the subprotocol: pass the one it supports with --protocol <name>.';
+    }
+    if (/answered in plain text, not TLS/.test(message)) {
+      return 'That port speaks plain text: use a ws:// URL, or the wss:// URL of the TLS port.';
+    }
     if (status === 401 || status === 403) {
       return `The server refused the handshake with HTTP ${status}: check the credentials or token (pass them with -H "Authorization: ...").`;
     }

@@ -2,7 +2,7 @@
 /**
  * `wspool <command>`: the command-line tool, built on the library (bundled by tsup as dist/cli.js).
  *
- * Exit codes: 0 success; 1 a failed run (the command printed why); 2 bad arguments (with usage);
+ * Exit codes: 0 success; 1 a failed run (the command printed why); 2 bad arguments (one line);
  * 130 a bench stopped by Ctrl-C, after its summary.
  */
 import { fileURLToPath } from 'node:url';
@@ -53,9 +53,14 @@ function commandOf(argv: readonly string[]): ReturnType<typeof parseCommand> | n
   }
 }
 
+/**
+ * One line that says what is wrong and where the usage is; the whole usage only when no command
+ * was given at all (then the list of commands is the answer).
+ */
 function usageError(command: string | undefined, error: UsageError): number {
   const prefix = error.usage === MAIN_USAGE ? 'wspool' : `wspool ${command}`;
-  process.stderr.write(`${prefix}: ${error.message}\n\n${error.usage}`);
+  if (command === undefined) process.stderr.write(`${prefix}: ${error.message}\n\n${error.usage}`);
+  else process.stderr.write(`${prefix}: ${error.message}; see ${prefix} --help\n`);
   return 2;
 }
 

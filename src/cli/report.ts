@@ -196,9 +196,23 @@ export function probeJson(r: ProbeResult): string {
   return toJson({ command: 'probe', ...r });
 }
 
-/** Pretty JSON in which a field not known (`undefined`) stays present, as `null`. */
+/** Decimals kept in `--json` numbers: a microsecond in a millisecond field, beyond noise everywhere. */
+const JSON_DECIMALS = 3;
+
+/**
+ * Pretty JSON in which a field not known (`undefined`) stays present, as `null`, and fractions are
+ * rounded to {@link JSON_DECIMALS} places (`12.345`, not `12.345678901234`).
+ */
 function toJson(value: object): string {
-  return JSON.stringify(value, (_key, v: unknown) => (v === undefined ? null : v), 2);
+  return JSON.stringify(
+    value,
+    (_key, v: unknown) => {
+      if (v === undefined) return null;
+      if (typeof v === 'number' && !Number.isInteger(v)) return Number(v.toFixed(JSON_DECIMALS));
+      return v;
+    },
+    2,
+  );
 }
 
 // ---- errors --------------------------------------------------------------------------------------

@@ -4,7 +4,9 @@
  * drives.
  */
 import { JsonRpcPool, MultiplexPool, createPool, type Codec, type ConnectOptions } from '../index.js';
+import { redactUrl } from '../util/redact.js';
 import type { BenchMode } from './args.js';
+import { NOT_JSON_RPC } from './errors.js';
 
 export interface TargetOptions {
   mode: BenchMode;
@@ -24,6 +26,8 @@ export interface TargetOptions {
 export interface Target {
   /** One request/reply; rejects with the library's typed error. */
   request: () => Promise<unknown>;
+  /** The warm-up request, when it checks more than `request` does (that the server speaks the protocol). */
+  probe?: () => Promise<unknown>;
   /** The pool's `stat()`, numeric fields. */
   stat(): Record<string, number>;
   /** Close the pool; with `now`, settle everything outstanding at once instead of waiting. */
@@ -50,7 +54,7 @@ export async function openTarget(options: TargetOptions): Promise<Target> {
         ? multiplexTarget(shared, options)
         : jsonRpcTarget(shared, options);
   try {
-    await target.request();
+    await (target.probe ?? target.request)();
   } catch (error) {
     await target.close(true);
     throw error;
@@ -114,12 +118,54 @@ function multiplexTarget(shared: SharedConfig, options: TargetOptions): Target {
 
 function jsonRpcTarget(shared: SharedConfig, options: TargetOptions): Target {
   const { method, params } = options;
-  const pool = new JsonRpcPool({ ...shared, requestTimeout: options.timeoutMs });
+  const shownUrl = redactUrl(options.url);
+  // What came back that is not a response; our own call sent back means an echo server, and the
+  // warm-up call stops waiting at once.
+  let pushes = 0;
+  const echoed = new AbortController();
+  const pool = new JsonRpcPool({
+    ...shared,
+    requestTimeout: options.timeoutMs,
+    onMessage: (message) => {
+      pushes++;
+      if (!echoed.signal.aborted && isCallOf(message, method)) {
+        echoed.abort(notJsonRpc(shownUrl, 'it sent the call back, as an echo server does'));
+      }
+    },
+  });
   return {
     request: () => pool.call(method, params),
+    async probe() {
+      try {
+        return await pool.call(method, params, { signal: echoed.signal });
+      } catch (error) {
+        if (echoed.signal.aborted) throw echoed.signal.reason;
+        const stray = pushes + pool.stat().protocolErrors;
+        if (stray === 0) throw error;
+        const frames =
+          stray === 1
+            ? '1 frame that is not a JSON-RPC response'
+            : `${stray} frames that are not JSON-RPC responses`;
+        throw notJsonRpc(shownUrl, `it sent ${frames} and no answer to the call`, error);
+      }
+    },
     stat: () => numericFields(pool.stat()),
     close: (now) => pool.close(now ? { timeout: 0 } : undefined),
   };
+}
+
+/** A JSON-RPC request for `method` (with an id): what an echo server sends back. */
+function isCallOf(message: unknown, method: string): boolean {
+  if (typeof message !== 'object' || message === null) return false;
+  const { id, method: m } = message as { id?: unknown; method?: unknown };
+  return m === method && id !== undefined;
+}
+
+/** The warm-up call showed that the endpoint does not speak JSON-RPC 2.0 (code `NOT_JSON_RPC`). */
+function notJsonRpc(shownUrl: string, why: string, cause?: unknown): Error {
+  const error = new Error(`The server at ${shownUrl} does not speak JSON-RPC 2.0: ${why}.`, { cause });
+  (error as NodeJS.ErrnoException).code = NOT_JSON_RPC;
+  return error;
 }
 
 function numericFields(stat: object): Record<string, number> {

@@ -9,7 +9,8 @@ import type { IncomingMessage } from 'node:http';
 import { MAX_TIMER_MS, monotonic, startTimer, stopTimer } from '../clock.js';
 import { channels } from '../diagnostics.js';
 import { WsPoolError } from '../errors.js';
-import { redactUrl, scrubError } from '../util/redact.js';
+import { redactUrl } from '../util/redact.js';
+import { connectFailed } from './connect-errors.js';
 import { Connection } from './connection.js';
 import { kCreate } from './internal.js';
 import {
@@ -71,7 +72,7 @@ export function dial(
     try {
       socket = (options.dialer ?? defaultDialer)(url, wsOptions);
     } catch (cause) {
-      reject(connectFailed(url, shownUrl, cause));
+      reject(connectFailed(url, shownUrl, options.protocols, cause));
       return;
     }
     let settled = false;
@@ -116,13 +117,22 @@ export function dial(
       }
       resolve(conn);
     };
-    const onError = (error: Error): void => fail(connectFailed(url, shownUrl, error, status));
+    const onError = (error: Error): void =>
+      fail(connectFailed(url, shownUrl, options.protocols, error, status));
     const onClose = (): void =>
-      fail(connectFailed(url, shownUrl, new Error('the socket closed during the handshake'), status));
+      fail(
+        connectFailed(
+          url,
+          shownUrl,
+          options.protocols,
+          new Error('the socket closed during the handshake'),
+          status,
+        ),
+      );
     const onUnexpectedResponse = (_req: unknown, res: IncomingMessage): void => {
       status = res.statusCode;
       res.resume();
-      fail(connectFailed(url, shownUrl, undefined, status));
+      fail(connectFailed(url, shownUrl, options.protocols, undefined, status));
     };
     const onAbort = (): void => fail(signal?.reason);
     const timer =
@@ -157,51 +167,6 @@ function tlsOptions(options: ResolvedConnectOptions): Partial<ClientOptions> & {
   if (tls.rejectUnauthorized !== undefined) out.rejectUnauthorized = tls.rejectUnauthorized;
   if (tls.servername !== undefined) out.servername = tls.servername;
   return out;
-}
-
-/** Node error codes of a failed TLS certificate check (used for advice here and in the CLI). */
-export const TLS_CODES: ReadonlySet<string> = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
-function connectFailed(url: URL, shownUrl: string, cause: unknown, status?: number): WsPoolError {
-  if (status !== undefined) {
-    const hint =
-      status === 401 || status === 403
-        ? 'check the credentials or token (headers, or refresh them in beforeConnect)'
-        : status === 404
-          ? 'check the URL path'
-          : 'check that the URL points at a WebSocket endpoint';
-    return new WsPoolError(
-      'WSPOOL_ERR_CONNECT_FAILED',
-      `The server at ${shownUrl} answered the WebSocket upgrade with HTTP ${status} instead of 101; ${hint}.`,
-      { status, cause: cause ?? new Error(`HTTP ${status}`) },
-    );
-  }
-  // Scrubbed as a whole: the cause is printed with the error, and a dialer may quote the URL.
-  const err = scrubError(cause instanceof Error ? cause : new Error(String(cause)), url);
-  const code = (err as NodeJS.ErrnoException).code ?? '';
-  const detail = err.message;
-  let hint = 'check that the server is running and reachable';
-  if (code === 'ECONNREFUSED') hint = 'nothing is listening there; check the host and port';
-  else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
-    hint = 'the host name does not resolve; check the URL';
-  else if (code === 'ECONNRESET') hint = 'the connection was reset; a proxy or the server dropped it';
-  else if (TLS_CODES.has(code))
-    hint =
-      'TLS verification failed; pass the server CA as tls.ca (do not disable verification in production)';
-  return new WsPoolError(
-    'WSPOOL_ERR_CONNECT_FAILED',
-    `Could not connect to ${shownUrl}: ${detail}; ${hint}.`,
-    {
-      cause: err,
-    },
-  );
 }
 
 function noop(): void {}

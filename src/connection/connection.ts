@@ -346,6 +346,8 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
     for (;;) {
       let message: Message;
       try {
+        // Bound: the caller's timeout or signal, else the socket's close, which the keepalive
+        // forces within keepAliveInterval + pingTimeout once the peer stops answering.
         message = await this.read(options);
       } catch (error) {
         if (isNormalClose(error)) return;
@@ -455,10 +457,11 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
 
   /**
    * @internal Route every inbound message to `handler` instead of the inbox (the multiplexed pool
-   * matches replies as they arrive). Messages already queued stay in the inbox.
+   * matches replies as they arrive). Messages already queued (a greeting) go to it first, in order.
    */
   [kSetMessageHandler](handler: ((message: Message) => void) | undefined): void {
     this.#handler = handler;
+    if (handler !== undefined) this.#inbox.drainTo(handler);
   }
 
   /**
@@ -521,14 +524,21 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
 
   // ---- private -------------------------------------------------------------------------------
 
-  /** `data` goes as a text frame if it is a string, else as a binary frame; `size` is its length. */
+  /**
+   * `data` goes as a text frame if it is a string, else as a binary frame; `size` is its length:
+   * bytes, or UTF-16 units for a string.
+   */
   #send(data: string | Uint8Array | ArrayBuffer, size: number): Promise<void> {
     const ws = this.#ws;
     if (ws.readyState !== OPEN || this.#closeStarted) return Promise.reject(this.#closedError());
     this.#lastUsedAt = now();
     const buffered = ws.bufferedAmount;
+    const mark = this.#highWaterMark;
+    // The mark is in bytes. A UTF-16 unit is at most 3 UTF-8 bytes, so only text that might not
+    // fit by that bound is measured (an O(n) scan); short text never is.
+    if (typeof data === 'string' && buffered + 3 * size >= mark) size = Buffer.byteLength(data);
     // Fast path: room below the high-water mark, so resolve without waiting for the write callback.
-    if (buffered + size < this.#highWaterMark) {
+    if (buffered + size < mark) {
       writeFrame(ws, data, buffered === 0, undefined);
       return RESOLVED;
     }

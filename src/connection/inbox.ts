@@ -216,6 +216,15 @@ export class Inbox {
     }
   }
 
+  /** Hand every unread message to `handler`, oldest first (a multiplexed pool takes the socket over). */
+  drainTo(handler: (message: Message) => void): void {
+    while (this.#messages.length > 0) handler(this.#messages.shift() as Message);
+    if (this.#full) {
+      this.#full = false;
+      this.#owner[kInboxDrained]();
+    }
+  }
+
   /** Drop every unread message (stale replies at release); returns how many. */
   discardAll(): number {
     const count = this.#messages.length;

@@ -18,6 +18,8 @@ import { WsPoolError } from '../errors.js';
 
 /** What the keepalive needs from its connection (symbol-keyed: no closures per connection). */
 export interface KeepAliveHost {
+  /** Open, and no close started: a closing socket is left to its close. */
+  readonly isOpen: boolean;
   /** Epoch ms of the last frame received (message, ping or pong). */
   readonly [kHeardAt]: number;
   /** Epoch ms since which nothing was heard and no ping was sent. */
@@ -65,6 +67,7 @@ export class KeepAlive {
   readonly #fire = (): void => {
     this.#timer = undefined;
     const host = this.#host;
+    if (!host.isOpen) return; // terminated or closing: the close event is on its way
     const t = now();
     if (this.#sentAt !== NOT_PROBING) {
       // Any frame since the ping proves the path works, pong or not: a busy peer's pong may queue

@@ -13,6 +13,7 @@
 import { now } from '../clock.js';
 import type { Connection } from '../connection/connection.js';
 import type { DestroyReason } from '../diagnostics.js';
+import type { Endpoint } from '../endpoints/endpoint-set.js';
 import { leastLoaded, type Load } from './least-loaded.js';
 
 export class Channel implements Load {
@@ -35,6 +36,8 @@ export class Channel implements Load {
   pinging = false;
   /** Why the pool cut the socket, if it did (for `wspool:pool:destroy` when the close lands). */
   destroyReason: DestroyReason = 'closed';
+  /** The endpoint it was dialled to (pools with `endpoints` only). */
+  endpoint: Endpoint | undefined = undefined;
 
   constructor(conn: Connection, expiresAt: number) {
     this.conn = conn;

@@ -8,7 +8,8 @@ import { WsPoolError, invalidConfig } from '../errors.js';
 import type { MultiplexPoolConfig, RequestOptions } from './config.js';
 import { BatchReply, JsonRpcBatch, JsonRpcCodec, type JsonRpcCall } from './json-rpc.js';
 import { remoteError } from './errors.js';
-import { MultiplexPool, kRequestMethod } from './multiplex-pool.js';
+import { Batcher, resolveBatchOption, type BatchOptions } from './batcher.js';
+import { MultiplexPool, kRequestMethod, kUseBatcher } from './multiplex-pool.js';
 
 /** Options of {@link JsonRpcPool}: those of {@link MultiplexPool} without `codec`, which is built in. */
 export interface JsonRpcPoolConfig extends Omit<
@@ -21,6 +22,16 @@ export interface JsonRpcPoolConfig extends Omit<
    * A frame that is not JSON counts in `stat().protocolErrors`.
    */
   onMessage?: (message: unknown) => void;
+  /**
+   * Automatic batching: `call`s and `notify`s issued within `wait` ms (`0`: the same event-loop
+   * turn) leave as one JSON-RPC batch frame of at most `maxSize` entries, on one connection. Each
+   * call keeps its own id, timeout, abort and result; replies are matched entry by entry, whether
+   * the server answers with one array (in any order) or with separate frames. `true` takes the
+   * defaults `{ maxSize: 100, wait: 0 }`. Off by default: some servers cap or refuse batches (a
+   * call the server leaves unanswered times out after its `timeout`).
+   * @default false
+   */
+  batch?: boolean | BatchOptions;
 }
 
 /**
@@ -50,15 +61,21 @@ export class JsonRpcPool extends MultiplexPool<JsonRpcCall, unknown> {
       );
     }
     const codec = new JsonRpcCodec();
-    const onMessage = typeof config === 'object' && config !== null ? config.onMessage : undefined;
-    super({
+    const given = typeof config === 'object' && config !== null ? config : undefined;
+    const onMessage = given?.onMessage;
+    const batch = resolveBatchOption(given?.batch);
+    const shared: Record<string, unknown> = {
       ...config,
       codec,
       // A push was parsed by decode() a moment ago; the handler gets that value, not a second parse.
       // Anything else is passed on as given, for the config check to reject by name.
       onMessage:
         typeof onMessage === 'function' ? (frame: Message) => onMessage(codec.takePush(frame)) : onMessage,
-    } as MultiplexPoolConfig<JsonRpcCall, unknown>);
+    };
+    // Batching is taken here; the pool below only gets a batcher (after construction).
+    delete shared['batch'];
+    super(shared as unknown as MultiplexPoolConfig<JsonRpcCall, unknown>);
+    if (batch !== undefined) this[kUseBatcher](new Batcher(batch));
   }
 
   /**
@@ -90,7 +107,16 @@ export class JsonRpcPool extends MultiplexPool<JsonRpcCall, unknown> {
     // rejected by the codec (WSPOOL_ERR_INVALID_CONFIG naming the field) before anything is sent.
     const batch = new JsonRpcBatch(calls.map((c) => ({ method: c?.method, params: c?.params })));
     // The batch rides the pool as one request under one correlation id (see json-rpc.ts).
-    const reply = (await this.request(batch as unknown as JsonRpcCall, options)) as BatchReply;
+    // Bound: the request's timeout (requestTimeout by default, counted from here) and close().
+    const reply = await this.request(batch as unknown as JsonRpcCall, options);
+    if (!(reply instanceof BatchReply)) {
+      // One response object under the batch's id instead of an array (JSON-RPC 2.0, section 6, wants one).
+      throw new WsPoolError(
+        'WSPOOL_ERR_REMOTE',
+        "The server answered the batch with a single response instead of an array (JSON-RPC 2.0, section 6): it does not support batches. Send the calls one by one with call(); the server's answer is in error.data.",
+        { data: reply },
+      );
+    }
     return calls.map((call, i) => {
       const entry = reply.entries[i];
       if (entry === undefined) {
@@ -99,7 +125,8 @@ export class JsonRpcPool extends MultiplexPool<JsonRpcCall, unknown> {
           `The server's batch response has no entry for call ${i} ("${String(call.method)}"). Check the server's batch support.`,
         );
       }
-      return entry.ok ? entry.value : remoteError(entry.error);
+      if (entry.ok) return entry.value;
+      return entry.error instanceof WsPoolError ? entry.error : remoteError(entry.error);
     });
   }
 

@@ -24,6 +24,7 @@ import { redactUrl } from '../util/redact.js';
 import { invalidCallOptions } from '../util/validate.js';
 import type { ResolvedPoolConfig } from '../ws-pool/config.js';
 import type { PoolCloseOptions } from '../ws-pool/pool.js';
+import { ReplyList, type Batcher } from './batcher.js';
 import type { Channel, ChannelSet } from './channel.js';
 import type { Codec, Reply } from './codec.js';
 import { resolveMultiplexConfig, type MultiplexPoolConfig, type RequestOptions } from './config.js';
@@ -36,6 +37,8 @@ import type { MultiplexPoolStat } from './stat.js';
 export const kPendingSizes = Symbol('wspool.pendingSizes');
 /** @internal The JSON-RPC method of a request, for `wspool:request:start` (`undefined`: none). */
 export const kRequestMethod = Symbol('wspool.requestMethod');
+/** @internal Turns automatic batching on (`JsonRpcPool`'s `batch` option), right after construction. */
+export const kUseBatcher = Symbol('wspool.useBatcher');
 
 /** What `#encodeOrFail` returns when the codec threw (the request is already rejected). */
 const ENCODE_FAILED: unique symbol = Symbol('wspool.encodeFailed');
@@ -64,6 +67,8 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
   readonly #keeper: ConnectionKeeper;
   /** The keeper's open connections (the hot path reads them directly). */
   readonly #channels: ChannelSet;
+  /** Joins frames into batch frames; `undefined` (the default) sends each frame at once. */
+  #batcher: Batcher | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
   #requestCount = 0;
@@ -98,7 +103,7 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
     this.#keeper.start();
   }
 
-  /** The redacted URL connections are dialled to. */
+  /** The redacted URL connections are dialled to (with `endpoints`: the first one; see `stat().endpoints`). */
   get url(): string {
     return redactUrl(this.#config.url);
   }
@@ -127,8 +132,10 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
       if (signal?.aborted === true) return Promise.reject(signal.reason);
     }
     let channel: Channel | undefined;
-    // Requests queued first go first: a slot that frees is theirs, never a newcomer's.
-    if (this.#queue.length === 0) channel = this.#channels.choose(this.#maxInFlight);
+    // Requests queued first go first: a slot that frees is theirs, never a newcomer's. A batch
+    // open on a connection with room takes the call before the least-loaded choice is made.
+    if (this.#queue.length === 0)
+      channel = this.#batcher?.channel(this.#maxInFlight) ?? this.#channels.choose(this.#maxInFlight);
     if (channel === undefined && this.#queue.length >= this.#config.maxWaiting) {
       return Promise.reject(exhausted(this.#config.maxWaiting));
     }
@@ -153,7 +160,8 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
     if (this.#closed) return Promise.reject(poolClosedError(WHAT));
     if (this.#queue.length === 0) {
       // A send takes no slot: any accepting connection will do, full or not.
-      const channel = this.#channels.choose(Infinity);
+      const batcher = this.#batcher;
+      const channel = batcher?.channel(Infinity) ?? this.#channels.choose(Infinity);
       if (channel !== undefined) {
         let frame: string | Uint8Array;
         try {
@@ -161,7 +169,9 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
         } catch (thrown) {
           return Promise.reject(thrown);
         }
-        return channel.conn.send(frame);
+        return batcher !== undefined && batcher.accepts(frame)
+          ? batcher.addOneWay(channel, frame)
+          : channel.conn.send(frame);
       }
     }
     if (this.#queue.length >= this.#config.maxWaiting)
@@ -179,8 +189,8 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
   /** A frozen snapshot of gauges and counters. Cheap and synchronous. */
   stat(): MultiplexPoolStat {
     const keeper = this.#keeper;
-    return Object.freeze({
-      totalConns: this.#channels.size + keeper.dialing,
+    const stat: MultiplexPoolStat = {
+      totalConns: keeper.total,
       constructingConns: keeper.dialing,
       maxConns: this.#config.maxConns,
       newConnsCount: keeper.newConnsCount,
@@ -195,7 +205,9 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
       lateReplies: this.#lateReplies,
       unmatchedMessages: this.#unmatchedMessages,
       protocolErrors: this.#protocolErrors,
-    });
+    };
+    const endpoints = keeper.endpointStat();
+    return Object.freeze(endpoints === undefined ? stat : { ...stat, endpoints });
   }
 
   /**
@@ -231,6 +243,11 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
     return undefined;
   }
 
+  /** @internal Send through `batcher` from now on (called once, by `JsonRpcPool`'s constructor). */
+  [kUseBatcher](batcher: Batcher): void {
+    this.#batcher = batcher;
+  }
+
   // ---- the request path ------------------------------------------------------------------------
 
   /** Encode under a fresh id and send. The caller checked that `channel` has room. */
@@ -248,6 +265,11 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
     registry.add(request, id);
     this.#requestCount++;
     if (diagnostics.requestStart.hasSubscribers) this.#publishStart(request, req);
+    const batcher = this.#batcher;
+    if (batcher !== undefined && batcher.accepts(frame)) {
+      batcher.add(channel, request, frame);
+      return;
+    }
     // The channel accepts, so the socket is open: the send cannot fail now. A write error later
     // closes the socket, which fails this request through #connectionClosed. Sent without a
     // promise: one fewer allocation per request on the hot path.
@@ -258,7 +280,12 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
     const frame = this.#encodeOrFail(request, req, undefined);
     if (frame === ENCODE_FAILED) return;
     this.#settle(request);
-    channel.conn.send(frame).then(request.resolve, request.reject);
+    const batcher = this.#batcher;
+    const written =
+      batcher !== undefined && batcher.accepts(frame)
+        ? batcher.addOneWay(channel, frame)
+        : channel.conn.send(frame);
+    written.then(request.resolve, request.reject);
   }
 
   /**
@@ -310,15 +337,29 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
       this.#push(message);
       return;
     }
+    this.#deliver(reply);
+  };
+
+  /** Settle the request `reply` answers (each one, for the replies to a batch). */
+  #deliver(reply: Reply<Res>): void {
     const request = this.#registry.get(reply.id);
     if (request === undefined) {
+      // The answers to batched calls come as one list (its id is no request's): off the hot path.
+      if (reply instanceof ReplyList) {
+        for (const entry of reply.value as Reply<Res>[]) this.#deliver(entry);
+        return;
+      }
       this.#lateReplies++; // it timed out or was aborted: its id was forgotten then
       return;
     }
     const channel = request.channel;
-    if (channel !== null && !channel.served) {
-      channel.served = true;
-      this.#keeper.proven();
+    if (channel !== null) {
+      if (!channel.served) {
+        channel.served = true;
+        this.#keeper.proven();
+      }
+      // A reply, even an error one, proves the endpoint serves; its time is a latency sample.
+      if (channel.endpoint !== undefined) this.#keeper.replied(channel.endpoint, monotonic() - request.start);
     }
     this.#settle(request);
     if (reply.ok) {
@@ -329,7 +370,7 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
       if (diagnostics.requestEnd.hasSubscribers) this.#publishEnd(request, error);
       request.reject(error);
     }
-  };
+  }
 
   #push(message: Message): void {
     const handler = this.#onMessage;
@@ -382,6 +423,9 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
   #expired(request: PendingRequest): void {
     if (request.state === RequestState.Done) return;
     this.#timedOutRequests++;
+    // Sent and never answered: the endpoint failed it (a request that timed out queued did not).
+    const endpoint = request.channel?.endpoint;
+    if (endpoint !== undefined) this.#keeper.timedOut(endpoint, request.timeout);
     this.#fail(request, requestTimeoutError(request.timeout));
   }
 
@@ -412,9 +456,11 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
   }
 
   /** No connection is open or opening after a failed dial: the queue fails with the dial's error. */
-  #failQueued(error: unknown): void {
-    for (let node = this.#queue.peek(); node !== null; node = this.#queue.peek())
+  #failQueued(error: unknown): number {
+    let failed = 0;
+    for (let node = this.#queue.peek(); node !== null; node = this.#queue.peek(), failed++)
       this.#fail(node.request, error);
+    return failed;
   }
 
   async #shutdown(timeout: number): Promise<void> {
@@ -423,7 +469,8 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
     const error = poolClosedError(WHAT);
     this.#failQueued(error);
     for (const request of this.#registry.values()) this.#fail(request, error);
+    this.#batcher?.stop(error);
     this.#registry.stop();
-    await this.#keeper.close(timeout);
+    await this.#keeper.close(timeout); // bound: see ConnectionKeeper.close
   }
 }

@@ -1,3 +1,5 @@
+import type { EndpointStat } from '../endpoints/endpoint-set.js';
+
 /**
  * A frozen snapshot returned by `MultiplexPool.stat()`. Gauges describe the pool now; counters only
  * grow. Always `totalConns <= maxConns`; connections already closing no longer count.
@@ -33,4 +35,6 @@ export interface MultiplexPoolStat {
   readonly unmatchedMessages: number;
   /** Counter: frames the codec's `decode` threw on, dropped. */
   readonly protocolErrors: number;
+  /** Per endpoint, in config order (pools with `endpoints`; absent with a single `url`). */
+  readonly endpoints?: readonly EndpointStat[];
 }

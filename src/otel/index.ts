@@ -13,6 +13,7 @@
  */
 export { instrumentPool } from './instrument-pool.js';
 export type {
+  InstrumentableEndpointStat,
   InstrumentablePool,
   InstrumentableStat,
   InstrumentPoolOptions,

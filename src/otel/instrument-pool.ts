@@ -66,6 +66,26 @@ export interface InstrumentableStat {
   readonly unmatchedMessages?: number;
   /** Counter: frames the codec could not decode (dropped). */
   readonly protocolErrors?: number;
+  /** Per endpoint (pools with `endpoints`). */
+  readonly endpoints?: readonly InstrumentableEndpointStat[];
+}
+
+/** The part of one `stat().endpoints` entry {@link instrumentPool} reads. */
+export interface InstrumentableEndpointStat {
+  /** The redacted URL: the `endpoint` attribute. */
+  readonly url: string;
+  /** `'ejected'` sets `wspool.endpoint.ejected` to 1. */
+  readonly state: string;
+  /** `wspool.endpoint.connections`. */
+  readonly openConns: number;
+  /** `wspool.endpoint.requests.in_flight`. */
+  readonly inFlight: number;
+  /** `wspool.endpoint.latency` (not observed while `undefined`). */
+  readonly latencyMs: number | undefined;
+  /** `wspool.endpoint.failures`. */
+  readonly failures: number;
+  /** `wspool.endpoint.ejections`. */
+  readonly ejections: number;
 }
 
 /** Anything with a `stat()` snapshot: a `Pool`, a `MultiplexPool`, a `JsonRpcPool`. */
@@ -174,6 +194,9 @@ const STAT_GAUGES = [
  * | `wspool.messages.discarded` | observable counter | |
  * | `wspool.requests`, `wspool.requests.timed_out`, `wspool.requests.late_replies` | observable counter | (multiplexed pools) |
  * | `wspool.messages.unmatched`, `wspool.messages.invalid` | observable counter | (multiplexed pools) |
+ * | `wspool.endpoint.connections`, `wspool.endpoint.requests.in_flight`, `wspool.endpoint.ejections`, `wspool.endpoint.ejected` | observable up-down counter | `endpoint` (pools with `endpoints`) |
+ * | `wspool.endpoint.latency` (ms) | observable gauge | `endpoint` |
+ * | `wspool.endpoint.failures` | observable counter | `endpoint` |
  *
  * A multiplexed pool shares its connections instead of lending them, so it has no idle ones: its
  * open connections count as `used`.
@@ -226,6 +249,7 @@ export function instrumentPool(
   if (typeof first.totalConns === 'number') {
     readings.push(usageReading(meter, base, first));
   }
+  if (first.endpoints !== undefined) readings.push(...endpointReadings(meter, base, first.endpoints));
   for (const [name, field, description, unit] of STAT_GAUGES) {
     if (typeof first[field] !== 'number') continue;
     const instrument = meter.createObservableUpDownCounter(name, { description, unit });
@@ -258,7 +282,7 @@ export function instrumentPool(
 /** `wspool.connections.usage{state}`: exclusive pools split open connections into idle and used. */
 function usageReading(meter: Meter, base: Attributes, first: InstrumentableStat): Reading {
   const instrument = meter.createObservableUpDownCounter('wspool.connections.usage', {
-    description: 'Connections holding a pool slot, by state.',
+    description: 'Connections counted toward maxConns, by state.',
     unit: '{connection}',
   });
   const idle = { ...base, state: 'idle' };
@@ -278,6 +302,86 @@ function usageReading(meter: Meter, base: Attributes, first: InstrumentableStat)
       result.observe(instrument, building, constructing);
     },
   };
+}
+
+/** Per-endpoint instruments (number, field, description, unit, kind); the attribute is `endpoint`. */
+const ENDPOINT_METRICS = [
+  [
+    'wspool.endpoint.connections',
+    'openConns',
+    'Open and opening connections per endpoint.',
+    '{connection}',
+    'updown',
+  ],
+  [
+    'wspool.endpoint.requests.in_flight',
+    'inFlight',
+    'Requests in flight per endpoint.',
+    '{request}',
+    'updown',
+  ],
+  ['wspool.endpoint.latency', 'latencyMs', 'Peak-sensitive moving average of round trips.', 'ms', 'gauge'],
+  ['wspool.endpoint.failures', 'failures', 'Failures counted against the endpoint.', '{failure}', 'counter'],
+  [
+    'wspool.endpoint.ejections',
+    'ejections',
+    'Ejection count (decays while healthy).',
+    '{ejection}',
+    'updown',
+  ],
+] as const satisfies readonly (readonly [
+  string,
+  keyof InstrumentableEndpointStat,
+  string,
+  string,
+  'updown' | 'gauge' | 'counter',
+])[];
+
+/**
+ * `wspool.endpoint.*`: one series per endpoint (attribute `endpoint` = its redacted URL), plus
+ * `wspool.endpoint.ejected` (1 while ejected, else 0).
+ */
+function endpointReadings(
+  meter: Meter,
+  base: Attributes,
+  first: readonly InstrumentableEndpointStat[],
+): Reading[] {
+  // Attributes built once per endpoint: the list and its order are fixed for the pool's life.
+  const attributes = first.map((e) => ({ ...base, endpoint: e.url }));
+  const readings: Reading[] = [];
+  const make = (name: string, description: string, unit: string, kind: 'updown' | 'gauge' | 'counter') =>
+    kind === 'gauge'
+      ? meter.createObservableGauge(name, { description, unit })
+      : kind === 'counter'
+        ? meter.createObservableCounter(name, { description, unit })
+        : meter.createObservableUpDownCounter(name, { description, unit });
+  for (const [name, field, description, unit, kind] of ENDPOINT_METRICS) {
+    const instrument = make(name, description, unit, kind);
+    readings.push({
+      instrument,
+      observe(result, stat) {
+        stat.endpoints?.forEach((e, i) => {
+          const value = e[field];
+          if (typeof value === 'number') result.observe(instrument, value, attributes[i]);
+        });
+      },
+    });
+  }
+  const ejected = make(
+    'wspool.endpoint.ejected',
+    '1 while the endpoint is ejected, else 0.',
+    '{endpoint}',
+    'updown',
+  );
+  readings.push({
+    instrument: ejected,
+    observe(result, stat) {
+      stat.endpoints?.forEach((e, i) =>
+        result.observe(ejected, e.state === 'ejected' ? 1 : 0, attributes[i]),
+      );
+    },
+  });
+  return readings;
 }
 
 function observeField(

@@ -221,6 +221,25 @@ export class ResourcePool<T> {
   }
 
   /**
+   * Hold one slot outside the idle and borrowed sets (a probe that is not a pooled resource): it
+   * counts toward `maxSize`, as constructing, until the returned release is called, which hands
+   * the slot to a queued acquire if any. `undefined` when the pool is full or closed. A `close()`
+   * in progress waits for the release.
+   */
+  reserve(): (() => void) | undefined {
+    if (this.#closed || this.#total() >= this.#maxSize) return undefined;
+    this.#constructing++;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.#constructing--;
+      this.#createForQueued();
+      this.#maybeFinishClose();
+    };
+  }
+
+  /**
    * Check out every idle resource at once, least recently released first (for health checks).
    * Each must be given back with `release()`, `releaseUnused()` or `destroy()`; putting them back
    * with `releaseUnused()` in array order restores the idle stack as it was. Not counted as
@@ -435,7 +454,7 @@ export class ResourcePool<T> {
 
   #replace(record: ResourceRecord<T>, options: AcquireOptions | undefined): Promise<Resource<T>> {
     if (record.state !== 'acquired') {
-      return Promise.reject(invalidConfig('resource', 'an acquired resource', record.state));
+      return Promise.reject(invalidConfig('connection', 'a borrowed connection', record.state));
     }
     if (this.#closed) {
       this.#destroyRecord(record, false);

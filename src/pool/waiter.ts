@@ -180,20 +180,26 @@ export function lend<T>(
   }
 }
 
-/** The rejection of an acquire whose `timeout` elapsed; `cause` is the last create error, if any. */
+/**
+ * The rejection of an acquire whose `timeout` elapsed; `cause` is the last create error, if any.
+ * The core is generic, but its only user pools connections: its messages say so, in the words
+ * the user configured (`maxConns`, `acquireTimeout`).
+ */
 export function acquireTimeoutError(timeout: number, maxSize: number, lastCreateError: unknown): WsPoolError {
+  if (lastCreateError !== undefined) {
+    return new WsPoolError(
+      'WSPOOL_ERR_ACQUIRE_TIMEOUT',
+      `No connection within ${timeout} ms: the last attempt to open one failed (see cause). Check that the server is reachable and accepts WebSocket connections.`,
+      { cause: lastCreateError },
+    );
+  }
   const hint =
-    lastCreateError === undefined
-      ? 'Release resources sooner, raise the pool size or the acquire timeout, or shed load.'
-      : 'The last attempt to create a resource failed (see `cause`): check that the server is reachable.';
-  const message =
-    timeout === 0
-      ? `No pooled resource was free and all ${maxSize} slots are in use (timeout 0 never waits). ${hint}`
-      : `No pooled resource became available within ${timeout} ms (all ${maxSize} slots in use). ${hint}`;
+    'Release connections sooner (or use withConnection), raise maxConns or the acquire timeout, or shed load.';
   return new WsPoolError(
     'WSPOOL_ERR_ACQUIRE_TIMEOUT',
-    message,
-    lastCreateError === undefined ? {} : { cause: lastCreateError },
+    timeout === 0
+      ? `No idle connection, and all ${maxSize} connections (maxConns) are in use; timeout 0 never waits. ${hint}`
+      : `No connection became free within ${timeout} ms: all ${maxSize} connections (maxConns) are in use. ${hint}`,
   );
 }
 
@@ -201,6 +207,6 @@ export function acquireTimeoutError(timeout: number, maxSize: number, lastCreate
 export function poolExhaustedError(maxWaiting: number): WsPoolError {
   return new WsPoolError(
     'WSPOOL_ERR_POOL_EXHAUSTED',
-    `Too many acquires are already waiting (maxWaiting = ${maxWaiting}): shed load, release resources sooner or raise maxWaiting.`,
+    `Too many acquires are already waiting for a connection (maxWaiting = ${maxWaiting}): shed load, release connections sooner, or raise maxWaiting or maxConns.`,
   );
 }

@@ -2,7 +2,7 @@
  * Option validation with one message style: `Invalid option \`name\`: expected <range>, got <value>.`
  * Every check throws `WSPOOL_ERR_INVALID_CONFIG` synchronously, naming the field and the accepted range.
  */
-import { invalidConfig, type WsPoolError } from '../errors.js';
+import { WsPoolError, invalidConfig } from '../errors.js';
 
 /** An integer in `[min, max]`; `Infinity` accepted when `allowInfinity`. */
 export function checkInteger(
@@ -75,11 +75,59 @@ export function checkOptionalObject<O extends object>(field: string, value: unkn
   return value as O;
 }
 
-/** Reject keys that are not options: a typo (`maxConn`) must not be silently ignored. */
+/**
+ * Reject keys that are not options: a typo (`maxConn`) must not be silently ignored. The message
+ * suggests the closest option name (`did you mean \`maxConns\`?`), else lists them all.
+ * `where` names the option set (`connect`, `pool`, `multiplexed pool`, `tls`).
+ */
 export function checkKnownKeys(where: string, options: object, known: ReadonlySet<string>): void {
   for (const key of Object.keys(options)) {
-    if (!known.has(key)) {
-      throw invalidConfig(key, `one of the ${where} options (${[...known].join(', ')})`, 'an unknown option');
+    if (known.has(key)) continue;
+    const guess = closestName(key, known);
+    throw new WsPoolError(
+      'WSPOOL_ERR_INVALID_CONFIG',
+      guess === undefined
+        ? `Unknown ${where} option \`${key}\`; the ${where} options are: ${[...known].join(', ')}.`
+        : `Unknown ${where} option \`${key}\`: did you mean \`${guess}\`?`,
+    );
+  }
+}
+
+/**
+ * The name in `names` closest to `typed` by edit distance (case ignored, a swap of neighbours
+ * counting as one edit), if it is close enough to be a typo of it: at most a third of its length.
+ */
+export function closestName(typed: string, names: Iterable<string>): string | undefined {
+  const a = typed.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Math.max(1, Math.floor(a.length / 3)) + 1;
+  for (const name of names) {
+    const d = editDistance(a, name.toLowerCase());
+    if (d < bestDistance) {
+      best = name;
+      bestDistance = d;
     }
   }
+  return best;
+}
+
+/** Optimal string alignment distance: insertions, deletions, substitutions, adjacent swaps. */
+function editDistance(a: string, b: string): number {
+  // Three rows of the dynamic-programming table: option names are short, so this is cheap.
+  let before = new Array<number>(b.length + 1).fill(0);
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = new Array<number>(b.length + 1);
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d = Math.min(d, before[j - 2]! + 1);
+      row[j] = d;
+    }
+    before = prev;
+    prev = row;
+  }
+  return prev[b.length]!;
 }

@@ -40,6 +40,8 @@ export interface CheckoutHost {
   readonly closing: AbortSignal;
   /** Whether the connection is due for a ping before hand-out at `at` (the pool's `#needsPing`). */
   needsPing(resource: Resource<PoolEntry>, at: number): boolean;
+  /** An acquire ping answered in `rtt` ms (pools with `endpoints`: a latency sample). */
+  readonly pinged?: ((entry: PoolEntry, rtt: number) => void) | undefined;
   /** Hand a checked connection to the caller (the pool's `#lend`). */
   lend(
     resource: Resource<PoolEntry>,
@@ -127,8 +129,9 @@ async function check(
   if (host.needsPing(resource, at)) {
     // Bound: pingTimeout, and the bound. No pong before either: never handed out again (pgxpool).
     try {
-      await bound.race(conn.ping({ timeout: config.pingTimeout }));
+      const rtt = await bound.race(conn.ping({ timeout: config.pingTimeout }));
       entry.lastPingAt = now();
+      host.pinged?.(entry, rtt);
     } catch (error) {
       if (!host.closing.aborted) counters.healthCheckDestroyCount++;
       if (!bound.fired) return 'ping';

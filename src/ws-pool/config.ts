@@ -6,7 +6,12 @@ import {
   type ConnectOptions,
   type ResolvedConnectOptions,
 } from '../connection/options.js';
-import { parseWsUrl } from '../connection/url.js';
+import {
+  ENDPOINT_OPTION_KEYS,
+  resolveEndpoints,
+  type EndpointOptions,
+  type ResolvedEndpoints,
+} from '../endpoints/config.js';
 import { invalidConfig } from '../errors.js';
 import { checkDuration, checkInteger, checkKnownKeys, checkOptionalFunction } from '../util/validate.js';
 import type { OnError } from './on-error.js';
@@ -23,9 +28,12 @@ export interface BeforeConnectContext {
 }
 
 /** Options of {@link Pool} / {@link createPool}: {@link ConnectOptions} per connection plus these. */
-export interface PoolConfig extends Omit<ConnectOptions, 'signal'> {
-  /** `ws:` or `wss:` URL. Credentials in it never appear in errors, `url` fields or diagnostics. */
-  url: string | URL;
+export interface PoolConfig extends Omit<ConnectOptions, 'signal'>, EndpointOptions {
+  /**
+   * `ws:` or `wss:` URL. Credentials in it never appear in errors, `url` fields or diagnostics.
+   * Exactly one of `url` and `endpoints` is given.
+   */
+  url?: string | URL;
   /**
    * Connections kept open (idle or not) by the background check.
    * @default 0
@@ -148,6 +156,7 @@ export function defaultMaxConns(): number {
 /** The pool's own option names (beside the connect options). */
 export const POOL_OPTION_KEYS: ReadonlySet<string> = new Set([
   'url',
+  ...ENDPOINT_OPTION_KEYS,
   'minConns',
   'maxConns',
   'maxConnLifetime',
@@ -169,7 +178,10 @@ export const POOL_OPTION_KEYS: ReadonlySet<string> = new Set([
 
 /** A pool config with every default applied (internal). */
 export interface ResolvedPoolConfig {
+  /** The single `url`, or the first endpoint's (what `pool.url` reports). */
   url: URL;
+  /** Set only with `endpoints`: a single-`url` pool takes none of their paths. */
+  endpoints: ResolvedEndpoints | undefined;
   connect: ResolvedConnectOptions;
   minConns: number;
   maxConns: number;
@@ -202,10 +214,9 @@ export function resolvePoolConfig(config: PoolConfig, extraKeys?: ReadonlySet<st
   known.delete('signal');
   // Checked here first so a typo is reported as not being one of the *pool* options (the connect
   // check below would list the same names under the word "connect").
-  checkKnownKeys('pool', config, known);
+  checkKnownKeys(extraKeys === undefined ? 'pool' : 'multiplexed pool', config, known);
   const connect = resolveConnectOptions(config, known);
-  if (config.url === undefined) throw invalidConfig('url', 'a ws:// or wss:// URL', undefined);
-  const url = parseWsUrl(config.url);
+  const { url, endpoints } = resolveEndpoints(config);
   const c = config;
   const minConns =
     c.minConns === undefined ? POOL_DEFAULTS.minConns : checkInteger('minConns', c.minConns, 0);
@@ -225,6 +236,7 @@ export function resolvePoolConfig(config: PoolConfig, extraKeys?: ReadonlySet<st
   }
   return {
     url,
+    endpoints,
     connect,
     minConns,
     maxConns,

@@ -5,14 +5,25 @@ import type { Connection } from '../connection/connection.js';
 import type { ResolvedPoolConfig } from './config.js';
 import { connectionExpiry } from './policy.js';
 import type { DestroyReason } from '../diagnostics.js';
+import type { Endpoint } from '../endpoints/endpoint-set.js';
 import type { Resource } from '../pool/resource.js';
 import type { PooledConnection } from './pooled-connection.js';
 
 /** One pooled socket: the connection plus what the pool decided about it at creation. */
 export interface PoolEntry {
   readonly conn: Connection;
-  /** Epoch ms after which the connection is retired (lifetime + its jitter). */
-  readonly expiresAt: number;
+  /**
+   * Epoch ms after which the connection is retired (lifetime + its jitter). Set to `-Infinity`
+   * when its endpoint is ejected (or no longer the `'priority'` target): the release path's
+   * lifetime check then closes it, at no cost to pools without endpoints.
+   */
+  expiresAt: number;
+  /** The endpoint it was dialled to (pools with `endpoints` only). */
+  endpoint: Endpoint | undefined;
+  /** Its endpoint was ejected or left: it closes on release instead of returning to the pool. */
+  leaving: boolean;
+  /** The pool began destroying it: its socket's close is expected, not a failure of the endpoint. */
+  disposing: boolean;
   /** Never handed out yet (skip the acquire ping: the handshake just proved it alive). */
   fresh: boolean;
   /** Epoch ms of the last successful ping, or 0. */
@@ -46,6 +57,9 @@ export function newPoolEntry(conn: Connection, config: ResolvedPoolConfig): Pool
       config.maxConnLifetimeJitter,
       Math.random(),
     ),
+    endpoint: undefined,
+    leaving: false,
+    disposing: false,
     fresh: true,
     lastPingAt: 0,
     resource: null,

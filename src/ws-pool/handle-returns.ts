@@ -64,6 +64,10 @@ export class HandleReturns implements HandleOwner<PoolEntry> {
       return;
     }
     if (isExpired(entry.expiresAt, t)) {
+      if (entry.leaving) {
+        destroyEntry(resource, 'ejected'); // its endpoint takes no more work
+        return;
+      }
       this.#counters.maxLifetimeDestroyCount++;
       destroyEntry(resource, 'lifetime');
       return;

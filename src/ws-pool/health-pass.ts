@@ -26,6 +26,8 @@ export interface HealthPassHost {
   destroy(resource: Resource<PoolEntry>, reason: DestroyReason): void;
   /** A failure nobody else sees (a connection that did not answer), for `onError`. */
   report(error: unknown): void;
+  /** A ping answered in `rtt` ms (pools with `endpoints`: a latency sample of its endpoint). */
+  readonly pinged?: ((entry: PoolEntry, rtt: number) => void) | undefined;
 }
 
 /** The outcome of one pass, as `wspool:pool:health-check` reports it. */
@@ -72,8 +74,9 @@ export async function runHealthPass(host: HealthPassHost): Promise<HealthPassRes
     ) {
       pings.push(
         entry.conn.ping({ timeout: config.pingTimeout, signal: closing }).then(
-          () => {
+          (rtt) => {
             entry.lastPingAt = now();
+            host.pinged?.(entry, rtt);
             refiller.proven();
             resource.releaseUnused();
           },

@@ -25,14 +25,18 @@ export interface OpenedConnection {
  *
  * Bounds: `beforeConnect` and `afterConnect` are raced against both signals, and a connection
  * whose `afterConnect` loses the race is terminated (the hook's pending reads reject); the dial is
- * bounded by `connectTimeout` and `closing`.
+ * bounded by `connectTimeout` and `closing`. `keepGreeting`: leave what arrived before and during
+ * `afterConnect` queued (a multiplexed pool hands it to `onMessage`). `target`: the endpoint
+ * chosen (the pool's `url` by default); `beforeConnect` sees a copy of it.
  */
 export async function openPooledConnection(
   config: ResolvedPoolConfig,
   closing?: AbortSignal,
   ownerGaveUp?: AbortSignal,
+  keepGreeting = false,
+  target: URL = config.url,
 ): Promise<OpenedConnection> {
-  let url = new URL(config.url.href);
+  let url = new URL(target.href);
   let headers = { ...config.connect.headers };
   if (config.beforeConnect) {
     const ctx = { url, headers };
@@ -69,8 +73,9 @@ export async function openPooledConnection(
       `The connection to ${conn.url} closed right after opening; check the server's logs.`,
     );
   }
-  // A greeting, or a reply to afterConnect's traffic, must not reach the first user.
-  return { conn, discarded: conn[kDiscardPending]() };
+  // A greeting, or a reply to afterConnect's traffic, must not reach an exclusive pool's first
+  // borrower. A multiplexed pool has no borrower: its server's pushes are for onMessage.
+  return { conn, discarded: keepGreeting ? 0 : conn[kDiscardPending]() };
 }
 
 /**

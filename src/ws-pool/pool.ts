@@ -35,6 +35,9 @@ import { destroyEntry, newPoolEntry, type PoolEntry } from './entry.js';
 import { HandleReturns } from './handle-returns.js';
 import { openPooledConnection } from './open-connection.js';
 import { redactUrl } from '../util/redact.js';
+import { EndpointSet, type Endpoint, type EndpointHost } from '../endpoints/endpoint-set.js';
+import { endpointReports, openOnEndpoints, probeEndpoint } from './endpoint-dial.js';
+import { WsPoolError } from '../errors.js';
 
 export type { AcquireOptions } from './acquire-options.js';
 
@@ -93,6 +96,10 @@ export class Pool implements AsyncDisposable {
   #firstFillClaimed = false;
   /** What `stat()` counts besides the core's (see {@link PoolCounters}). */
   readonly #counters = new PoolCounters();
+  /** With `endpoints` only: their health and the choice among them. */
+  readonly #endpoints: EndpointSet | undefined;
+  /** With `endpoints` only: every open entry, to find an ejected endpoint's connections. */
+  readonly #entries = new Set<PoolEntry>();
 
   /**
    * Validate `config` synchronously (`WSPOOL_ERR_INVALID_CONFIG` naming the field,
@@ -141,7 +148,15 @@ export class Pool implements AsyncDisposable {
       () => this.#topUpOnce(),
       (error) => this.#report(error, 'refill'),
     );
+    this.#endpoints =
+      resolved.endpoints === undefined
+        ? undefined
+        : new EndpointSet(resolved.endpoints, this.#endpointHost());
+    const endpoints = this.#endpoints;
+    const pinged =
+      endpoints && ((entry: PoolEntry, rtt: number) => endpoints.succeeded(entry.endpoint as Endpoint, rtt));
     this.#checkoutHost = {
+      pinged,
       core: this.#core,
       config: resolved,
       counters: this.#counters,
@@ -150,6 +165,7 @@ export class Pool implements AsyncDisposable {
       lend: (resource, waited, empty, stack) => this.#lend(resource, waited, empty, stack),
     };
     this.#healthHost = {
+      pinged,
       core: this.#core,
       config: resolved,
       counters: this.#counters,
@@ -167,7 +183,7 @@ export class Pool implements AsyncDisposable {
     this.#health.start();
   }
 
-  /** The redacted URL connections are dialled to. */
+  /** The redacted URL connections are dialled to (with `endpoints`: the first one; see `stat().endpoints`). */
   get url(): string {
     return redactUrl(this.#config.url);
   }
@@ -346,7 +362,7 @@ export class Pool implements AsyncDisposable {
 
   /** A frozen snapshot of gauges and counters. Cheap and synchronous. */
   stat(): PoolStat {
-    return poolStat(this.#core.stat(), this.#counters);
+    return poolStat(this.#core.stat(), this.#counters, this.#endpoints?.stat());
   }
 
   /**
@@ -380,6 +396,8 @@ export class Pool implements AsyncDisposable {
     this.#refiller.stop();
     // Dials, their hooks, acquire checks and pings in flight are abandoned: close() must not wait
     // out a connectTimeout, a pingTimeout or a hook.
+    this.#endpoints?.stop();
+    // Endpoint probes under way are abandoned with the dials.
     this.#closeAbort.abort(poolClosedError());
     // The core forces borrowed connections at the timeout; beforeClose hooks still running then are
     // cut short here (they are past the core's reach: their slots are already free).
@@ -416,6 +434,7 @@ export class Pool implements AsyncDisposable {
   /** Bound: connectTimeout, close(), and, for the hooks, the owning acquire giving up. */
   async #dial(ownerGaveUp: AbortSignal | undefined): Promise<PoolEntry> {
     const config = this.#config;
+    if (this.#endpoints !== undefined) return this.#dialEndpoint(this.#endpoints, ownerGaveUp);
     const { conn, discarded } = await openPooledConnection(config, this.#closeAbort.signal, ownerGaveUp);
     this.#counters.discardedMessages += discarded;
     conn[kSetDiscarding](true);
@@ -423,9 +442,80 @@ export class Pool implements AsyncDisposable {
     return newPoolEntry(conn, config);
   }
 
+  /** A dial of a pool with `endpoints`: the best endpoint, then the next ones if it fails. */
+  async #dialEndpoint(endpoints: EndpointSet, ownerGaveUp: AbortSignal | undefined): Promise<PoolEntry> {
+    const config = this.#config;
+    const { conn, discarded, endpoint } = await openOnEndpoints(endpoints, config, this.#closeAbort.signal, {
+      ownerGaveUp,
+    });
+    this.#counters.discardedMessages += discarded;
+    conn[kSetDiscarding](true);
+    const entry = newPoolEntry(conn, config);
+    entry.endpoint = endpoint;
+    this.#entries.add(entry); // until #endpointGone, which the core's destroy always reaches
+    conn[kObserver]({
+      connectionClosed: (closed) => {
+        // Closed by the peer or the network, not by this pool: the endpoint failed.
+        if (!entry.disposing && !this.#closed) endpoints.failed(endpoint, closedError(entry), false);
+        this.#connectionClosed(closed as Connection);
+      },
+      messageDiscarded: (conn) => this.#observer.messageDiscarded(conn),
+    });
+    return entry;
+  }
+
+  /** The endpoint side of this pool: probes through a slot of the core, eviction of connections. */
+  #endpointHost(): EndpointHost {
+    const reports = endpointReports(this, this.#config);
+    return {
+      ...reports,
+      probe: (endpoint) => {
+        const release = this.#reserveForProbe();
+        if (release === undefined) return Promise.resolve(undefined); // all borrowed: try later
+        return probeEndpoint(this.#config, endpoint, this.#closeAbort.signal).finally(release);
+      },
+      ejected: (endpoint, error) => {
+        this.#evict((e) => e === endpoint);
+        reports.ejected(endpoint, error);
+      },
+      retargeted: (target) => this.#evict((e) => e !== target),
+    };
+  }
+
+  /**
+   * A slot under `maxConns` for a probe. When the pool is full, an idle connection is spare: the
+   * least recently used one makes room (a pool full of idle connections on the other endpoints must
+   * not keep an ejected one out for ever).
+   */
+  #reserveForProbe(): (() => void) | undefined {
+    const release = this.#core.reserve();
+    if (release !== undefined) return release;
+    const spare = this.#core.idleResources[0];
+    if (spare === undefined) return undefined;
+    destroyEntry(spare, 'idle');
+    return this.#core.reserve();
+  }
+
+  /**
+   * Connections whose endpoint takes no more work (`leaves`): idle ones close at once, borrowed
+   * ones on release (their lifetime is set to over: see {@link PoolEntry.expiresAt}).
+   */
+  #evict(leaves: (endpoint: Endpoint) => boolean): void {
+    for (const entry of this.#entries) {
+      if (entry.endpoint !== undefined && leaves(entry.endpoint)) {
+        entry.leaving = true;
+        entry.expiresAt = -Infinity;
+      }
+    }
+    for (const resource of [...this.#core.idleResources]) {
+      if (resource.value.leaving) destroyEntry(resource, 'ejected');
+    }
+  }
+
   async #disposeEntry(entry: PoolEntry, forced: boolean): Promise<void> {
     const conn = entry.conn;
     entry.handle = null;
+    if (entry.endpoint !== undefined) this.#endpointGone(entry);
     this.#borrowed.delete(entry);
     if (channels.poolDestroy.hasSubscribers) {
       channels.poolDestroy.publish({ pool: this, reason: forced ? 'closed' : entry.destroyReason });
@@ -441,6 +531,25 @@ export class Pool implements AsyncDisposable {
       truncateReason(entry.closeReason),
       this.#closeDeadline.signal,
     );
+  }
+
+  /** An endpoint connection leaves the pool: uncount it; a failed ping is a failure of its endpoint. */
+  #endpointGone(entry: PoolEntry): void {
+    const endpoint = entry.endpoint as Endpoint;
+    if (entry.disposing) return;
+    entry.disposing = true;
+    this.#entries.delete(entry);
+    endpoint.conns--;
+    if (entry.destroyReason === 'ping' && !this.#closed) {
+      this.#endpoints?.failed(
+        endpoint,
+        new WsPoolError(
+          'WSPOOL_ERR_PING_TIMEOUT',
+          `A connection to ${endpoint.redacted} did not answer its ping within pingTimeout.`,
+        ),
+        false,
+      );
+    }
   }
 
   // ---- health ----------------------------------------------------------------------------------
@@ -481,6 +590,14 @@ export class Pool implements AsyncDisposable {
     if (failed) throw failed.reason;
     return created;
   }
+}
+
+/** The error of an endpoint connection closed under the pool (for the endpoint's failure count). */
+function closedError(entry: PoolEntry): WsPoolError {
+  return new WsPoolError(
+    'WSPOOL_ERR_CONNECTION_CLOSED',
+    `The connection to ${entry.conn.url} closed unexpectedly; the pool counts it against that endpoint.`,
+  );
 }
 
 /**

@@ -1,4 +1,5 @@
 import { now } from '../clock.js';
+import type { EndpointStat } from '../endpoints/endpoint-set.js';
 import type { ResourcePoolStat } from '../pool/stat.js';
 import type { PoolEntry } from './entry.js';
 
@@ -47,6 +48,8 @@ export interface PoolStat {
    * a release after a failed `exchange()`, and `withConnection` whose callback threw.
    */
   readonly errorReleaseCount: number;
+  /** Per endpoint, in config order (pools with `endpoints`; absent with a single `url`). */
+  readonly endpoints?: readonly EndpointStat[];
 }
 
 /** One borrowed connection held too long, from `Pool.leaks()`. */
@@ -77,8 +80,12 @@ export class PoolCounters {
 }
 
 /** The {@link PoolStat} snapshot: the core's gauges and counts with the pool's own counters. */
-export function poolStat(core: ResourcePoolStat, counters: PoolCounters): PoolStat {
-  return Object.freeze({
+export function poolStat(
+  core: ResourcePoolStat,
+  counters: PoolCounters,
+  endpoints?: readonly EndpointStat[],
+): PoolStat {
+  const stat: PoolStat = {
     totalConns: core.totalResources,
     idleConns: core.idleResources,
     acquiredConns: core.acquiredResources,
@@ -97,7 +104,8 @@ export function poolStat(core: ResourcePoolStat, counters: PoolCounters): PoolSt
     healthCheckDestroyCount: counters.healthCheckDestroyCount,
     discardedMessages: counters.discardedMessages,
     errorReleaseCount: counters.errorReleaseCount,
-  });
+  };
+  return Object.freeze(endpoints === undefined ? stat : { ...stat, endpoints });
 }
 
 /** The `borrowed` entries held at least `olderThan` ms, longest first (see `Pool.leaks`). */

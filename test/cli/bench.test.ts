@@ -65,9 +65,12 @@ describe('wspool bench', () => {
     expect(result.stderr).not.toContain('\r');
   });
 
-  it('--json prints one parsable summary on stdout', async () => {
+  it('--json prints one parsable summary on stdout, its numbers rounded to 3 decimals', async () => {
     const result = await runCli(['bench', '--duration', '1s', '--conns', '3', '--json']);
     expect(result.code, result.stderr).toBe(0);
+    // Latencies and throughput are fractions; none is printed with more than 3 decimals.
+    expect(result.stdout).toMatch(/": \d+\.\d+/);
+    expect(result.stdout).not.toMatch(/": -?\d+\.\d{4,}/);
     const s = parseSummary(result.stdout);
     expect(s).toMatchObject({ embeddedServer: true, mode: 'exclusive', loop: 'closed', conns: 3 });
     expect(s.interrupted).toBe(false);
@@ -144,6 +147,29 @@ describe('wspool bench', () => {
     expect(out.ok).toBe(false);
     expect(out.error.code).toBe('WSPOOL_ERR_CONNECT_FAILED');
     expect(out.error.advice).toMatch(/Nothing is listening/);
+  });
+
+  it('--mode jsonrpc against a plain echo server says it does not speak JSON-RPC, at once, with the mode to use', async () => {
+    server = await startEchoServer();
+    const result = await runCli(['bench', server.url, '--mode', 'jsonrpc', '--timeout', '10s', '--json']);
+    expect(result.code).toBe(1);
+    const out = JSON.parse(result.stdout) as {
+      ok: boolean;
+      error: { code: string; message: string; advice: string };
+    };
+    expect(out.ok).toBe(false);
+    expect(out.error.code).toBe('NOT_JSON_RPC');
+    expect(out.error.message).toMatch(/does not speak JSON-RPC 2\.0: it sent the call back/);
+    expect(out.error.advice).toMatch(/--mode exclusive/);
+  });
+
+  it('--mode jsonrpc against a server that answers with text that is not JSON says so after --timeout', async () => {
+    server = await startScriptedServer((ws) => ws.on('message', () => ws.send('pong')));
+    const result = await runCli(['bench', server.url, '--mode', 'jsonrpc', '--timeout', '300ms', '--json']);
+    expect(result.code).toBe(1);
+    const out = JSON.parse(result.stdout) as { error: { code: string; message: string; advice: string } };
+    expect(out.error.code).toBe('NOT_JSON_RPC');
+    expect(out.error.message).toMatch(/1 frame that is not a JSON-RPC response/);
   });
 
   it('--mode multiplex runs many requests per connection against the embedded server', async () => {

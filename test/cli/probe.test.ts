@@ -70,6 +70,7 @@ describe('wspool probe', () => {
     server = await startEchoServer();
     const result = await runCli(['probe', server.url, '--json']);
     expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).not.toMatch(/": -?\d+\.\d{4,}/);
     const p = JSON.parse(result.stdout) as ProbeJson;
     expect(p).toMatchObject({
       ok: true,
@@ -136,5 +137,23 @@ describe('wspool probe', () => {
     expect(p).toMatchObject({ ok: false, failedPhase: 'upgrade', httpStatus: 401 });
     expect(p.error?.code).toBe('WSPOOL_ERR_CONNECT_FAILED');
     expect(p.error?.advice).toMatch(/HTTP 401: check the credentials or token/);
+  });
+
+  it('wss:// against a plain-text port: use ws://, not "check that the server is running"', async () => {
+    server = await startEchoServer();
+    const result = await runCli(['probe', server.url.replace('ws:', 'wss:'), '--json']);
+    expect(result.code).toBe(1);
+    const p = JSON.parse(result.stdout) as ProbeJson;
+    expect(p.error?.message).toMatch(/answered in plain text, not TLS/);
+    expect(p.error?.advice).toMatch(/use a ws:\/\/ URL/);
+  });
+
+  it('a refused subprotocol: pass the one the server supports with --protocol', async () => {
+    server = await startEchoServer({ handleProtocols: () => false });
+    const result = await runCli(['probe', server.url, '--protocol', 'mqtt', '--json']);
+    expect(result.code).toBe(1);
+    const p = JSON.parse(result.stdout) as ProbeJson;
+    expect(p.error?.message).toMatch(/accepted none of the subprotocols offered \("mqtt"\)/);
+    expect(p.error?.advice).toMatch(/--protocol <name>/);
   });
 });

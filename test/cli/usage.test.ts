@@ -31,49 +31,64 @@ describe.concurrent('wspool usage', () => {
   );
 
   it.each([
-    [[], 'wspool: missing command', 'Usage: wspool <command>'],
-    [['--version', 'now'], 'wspool: --version takes no arguments', 'Usage: wspool <command>'],
-    [['frobnicate'], 'wspool: unknown command "frobnicate"', 'Usage: wspool <command>'],
-    [['bench', '--bogus'], "wspool bench: Unknown option '--bogus'", 'Usage: wspool bench'],
-    [
-      ['bench', '--mode', 'pooled'],
-      'wspool bench: --mode must be one of exclusive, multiplex, jsonrpc',
-      'Usage: wspool bench',
-    ],
-    [['bench', '--duration', 'soon'], 'wspool bench: --duration must be a duration', 'Usage: wspool bench'],
-    [['bench', '--conns', '0'], 'wspool bench: --conns must be an integer from 1', 'Usage: wspool bench'],
+    [['--version', 'now'], 'wspool: --version takes no arguments'],
+    [['frobnicate'], 'wspool: unknown command "frobnicate"'],
+    [['bench', '--bogus'], "wspool bench: Unknown option '--bogus'"],
+    [['bench', '--mode', 'pooled'], 'wspool bench: --mode must be one of exclusive, multiplex, jsonrpc'],
+    [['bench', '--duration', 'soon'], 'wspool bench: --duration must be a duration'],
+    [['bench', '--conns', '0'], 'wspool bench: --conns must be an integer from 1'],
     [
       ['bench', '--rate=-5'],
-      'wspool bench: --rate must be a number of requests per second above 0, got "-5"',
-      'Usage: wspool bench',
+      'wspool bench: --rate must be a number of requests per second above 0 (e.g. 500 or 0.5), got "-5"',
+    ],
+    [
+      ['bench', '--rate', '0'],
+      'wspool bench: --rate must be a number of requests per second above 0 (e.g. 500 or 0.5), got "0"; leave it out for a closed loop',
+    ],
+    [
+      ['bench', '--rate', '20000000'],
+      'wspool bench: --rate 20000000 is above 10,000,000 requests per second, more than one process can schedule; lower it, or leave --rate out for a closed loop as fast as the server answers',
     ],
     [
       ['bench', '--payload', 'no-such-file.bin'],
       'wspool bench: --payload: cannot read the file "no-such-file.bin" (ENOENT)',
-      'Usage: wspool bench',
     ],
     [
       ['bench', 'http://127.0.0.1:1'],
-      'wspool bench: the url scheme must be ws: or wss:, got http:',
-      'Usage: wspool bench',
+      'wspool bench: the url scheme must be ws: or wss:, got http:, use ws://',
     ],
-    [['probe'], 'wspool probe: missing url', 'Usage: wspool probe'],
-    [['probe', 'ws://a', 'ws://b'], 'wspool probe: expected one url, got 2 arguments', 'Usage: wspool probe'],
+    [['probe'], 'wspool probe: missing url'],
+    [['probe', 'ws://a', 'ws://b'], 'wspool probe: expected one url, got 2 arguments'],
+    [['probe', 'ws://127.0.0.1:1', '-H', 'no colon'], 'wspool probe: --header must be "Name: value"'],
+    [['echo-server', '--port', '70000'], 'wspool echo-server: --port must be an integer from 0 to 65535'],
     [
-      ['probe', 'ws://127.0.0.1:1', '-H', 'no colon'],
-      'wspool probe: --header must be "Name: value"',
-      'Usage: wspool probe',
+      ['probe', 'localhost:8080'],
+      'wspool probe: the url needs a scheme: ws://localhost:8080, or wss:// for TLS',
     ],
     [
-      ['echo-server', '--port', '70000'],
-      'wspool echo-server: --port must be an integer from 0 to 65535',
-      'Usage: wspool echo-server',
+      ['probe', '127.0.0.1:9000/ws?token=s3cret'],
+      'wspool probe: the url needs a scheme: ws://127.0.0.1:9000/…, or wss:// for TLS',
     ],
-  ])('%j is an argument error: message and usage on stderr, exit 2', async (args, message, usage) => {
+    [
+      ['bench', 'https://example.com/ws'],
+      'wspool bench: the url scheme must be ws: or wss:, got https:, use wss://',
+    ],
+  ])('%j is an argument error: one line on stderr that points at --help, exit 2', async (args, message) => {
     const result = await runCli(args);
+    const command =
+      args[0] === 'bench' || args[0] === 'probe' || args[0] === 'echo-server' ? ` ${args[0]}` : '';
     expect(result.code).toBe(2);
     expect(result.stderr.startsWith(message)).toBe(true);
-    expect(result.stderr).toContain(`\n\n${usage}`);
+    expect(result.stderr.endsWith(`; see wspool${command} --help\n`)).toBe(true);
+    expect(result.stderr.split('\n')).toHaveLength(2);
+    expect(result.stderr).not.toContain('s3cret');
+    expect(result.stdout).toBe('');
+  });
+
+  it('with no command at all: the message, then the list of commands, exit 2', async () => {
+    const result = await runCli([]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^wspool: missing command\n\nUsage: wspool <command>/);
     expect(result.stdout).toBe('');
   });
 });

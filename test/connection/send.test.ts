@@ -278,6 +278,30 @@ describe('send backpressure', () => {
     for (let i = 0; i < 16; i++) expect(await conn.readMessage()).toBe(`message ${i}`);
   });
 
+  it('compares bytes, not UTF-16 units, with the mark: multi-byte text is held back like binary', async () => {
+    const MARK = 4 * 1024 * 1024;
+    const { conn, peer } = await connectPeer(server, { sendHighWaterMark: MARK });
+    jar.add(conn);
+    peer.ws.removeAllListeners('message'); // no echo
+    rawSocket(peer.ws).pause();
+    // Fill the kernel buffers until the socket itself holds 2 MiB: from then on nothing moves.
+    while (conn.bufferedAmount < MARK / 2) {
+      await conn.send(new Uint8Array(FRAME));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    // '€' is 1 UTF-16 unit and 3 UTF-8 bytes: well under the mark in units, well over it in bytes.
+    const room = MARK - conn.bufferedAmount;
+    const text = '€'.repeat(Math.floor(room * 0.75));
+    expect(text.length).toBeLessThan(room);
+    expect(Buffer.byteLength(text)).toBeGreaterThan(room);
+    const sent = track(conn.sendMessage(text));
+    expect(await settlesWithin(sent, 200)).toBe(false); // held: the socket is over the mark
+    expect(conn.bufferedAmount).toBeGreaterThanOrEqual(MARK);
+    rawSocket(peer.ws).resume();
+    await within(conn.sendMessage('after'), 10_000, 'the held send after the peer resumed');
+    expect(sent.status).toBe('fulfilled');
+  });
+
   it('settles a send held back by backpressure when the peer goes away, and rejects later sends', async () => {
     const { conn, peer } = await connectPeer(server, { sendHighWaterMark: HWM });
     jar.add(conn);

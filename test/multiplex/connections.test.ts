@@ -169,6 +169,41 @@ describe('lifetime', () => {
   });
 });
 
+describe('maxConns with a draining connection', () => {
+  it('never opens a second connection under maxConns: 1 while the expired one still carries a request', async () => {
+    useFakeClock();
+    const pool = rpc({
+      maxConns: 1,
+      minConns: 1,
+      maxConnLifetime: 5_000,
+      healthCheckPeriod: 1_000,
+      pingIdleAfter: Infinity,
+    });
+    let peak = 0;
+    const watch = async (ms: number): Promise<void> => {
+      for (let t = 0; t < ms; t += 500) {
+        await advance(500, 500);
+        peak = Math.max(peak, server.open, pool.stat().totalConns);
+      }
+    };
+    const held = track(pool.call('hold'));
+    await until(() => server.held === 1, 'the call to reach the server');
+    await watch(8_000); // expired at 5 s: draining; the top-up runs every second after that
+    expect(pool.stat().maxLifetimeDestroyCount).toBe(1);
+    // A new call waits for room instead of opening a connection over the cap.
+    const next = track(pool.call('echo', ['next']));
+    await watch(2_000);
+    expect(peak).toBe(1);
+    server.releaseHeld();
+    await until(() => held.status === 'fulfilled', 'the held call');
+    await until(() => next.status === 'fulfilled', 'the queued call, on the replacement');
+    expect(next.value).toEqual(['next']);
+    expect(server.open).toBe(1);
+    expect(pool.stat().totalConns).toBe(1);
+    expectNothingPending(pool);
+  });
+});
+
 describe('health', () => {
   it('pings idle connections; one that does not answer within pingTimeout is cut, its slot freed', async () => {
     useFakeClock();

@@ -10,6 +10,7 @@ import {
   type RequestEndMessage,
   type RequestStartMessage,
 } from '../../src/index.js';
+import { startScriptedServer } from '../helpers/index.js';
 import { startRpcServer } from './json-rpc-server.js';
 import { PoolJar, expectNothingPending, until, wsErrorOf, useSuiteServer } from './support.js';
 
@@ -100,6 +101,88 @@ describe('callBatch', () => {
     await wsErrorOf(pool.callBatch([{ method: 'hang' }], { timeout: 50 }), 'WSPOOL_ERR_REQUEST_TIMEOUT');
     // A bad entry rejects before anything is sent.
     await wsErrorOf(pool.callBatch([{ method: 5 as never }]), 'WSPOOL_ERR_INVALID_CONFIG');
+  });
+});
+
+describe('callBatch against an out-of-spec server', () => {
+  /**
+   * A server that answers each batch the way `answer` says, given the entries' ids (`"<batch>:<i>"`);
+   * single calls are answered normally.
+   */
+  async function withBatchServer(
+    answer: (ids: string[]) => unknown,
+    run: (pool: JsonRpcPool) => Promise<void>,
+  ): Promise<void> {
+    const odd = await startScriptedServer((ws) => {
+      ws.on('message', (data: Buffer) => {
+        const parsed = JSON.parse(data.toString()) as { id: unknown }[] | { id: unknown; params: unknown };
+        if (Array.isArray(parsed)) ws.send(JSON.stringify(answer(parsed.map((e) => String(e.id)))));
+        else ws.send(JSON.stringify({ jsonrpc: '2.0', id: parsed.id, result: parsed.params ?? null }));
+      });
+    });
+    try {
+      await run(
+        jar.add(new JsonRpcPool({ url: odd.url, healthCheckPeriod: Infinity, requestTimeout: 2_000 })),
+      );
+    } finally {
+      await jar.closeAll();
+      await odd.close();
+    }
+  }
+  const batchId = (ids: string[]): number => Number.parseInt(ids[0]!, 10);
+
+  it('rejects a WsPoolError, not a TypeError, when the server answers a batch with one object', async () => {
+    await withBatchServer(
+      (ids) => ({ jsonrpc: '2.0', id: batchId(ids), result: 'one answer for all' }),
+      async (pool) => {
+        const error = await wsErrorOf(
+          pool.callBatch([{ method: 'a' }, { method: 'b' }]),
+          'WSPOOL_ERR_REMOTE',
+        );
+        expect(error.message).toMatch(/batch/);
+        expect(error.data).toBe('one answer for all');
+        expect(await pool.call('echo', [1])).toEqual([1]); // the connection carries on
+      },
+    );
+  });
+
+  it('an entry with neither result nor error is a WsPoolError in its slot', async () => {
+    await withBatchServer(
+      (ids) => [
+        { jsonrpc: '2.0', id: ids[0], result: 1 },
+        { jsonrpc: '2.0', id: ids[1] },
+      ],
+      async (pool) => {
+        const [one, empty] = await pool.callBatch([{ method: 'a' }, { method: 'b' }]);
+        expect(one).toBe(1);
+        expect(empty).toBeInstanceOf(WsPoolError);
+        expect(empty).toMatchObject({ code: 'WSPOOL_ERR_REMOTE' });
+        expect((empty as Error).message).toMatch(/neither a result nor an error/);
+      },
+    );
+  });
+
+  it('an answer of non-objects, an empty array or foreign ids leaves every slot a WsPoolError or times out typed', async () => {
+    await withBatchServer(
+      (ids) => [
+        null,
+        5,
+        'x',
+        { id: `${batchId(ids)}:7`, result: 'out of range' },
+        { id: ids[0], result: 'ok' },
+      ],
+      async (pool) => {
+        const [ok, missing] = await pool.callBatch([{ method: 'a' }, { method: 'b' }]);
+        expect(ok).toBe('ok');
+        expect(missing).toMatchObject({ code: 'WSPOOL_ERR_REMOTE' });
+      },
+    );
+    await withBatchServer(
+      () => [],
+      async (pool) => {
+        await wsErrorOf(pool.callBatch([{ method: 'a' }], { timeout: 100 }), 'WSPOOL_ERR_REQUEST_TIMEOUT');
+      },
+    );
   });
 });
 

@@ -13,7 +13,8 @@
 // | `push` | first a notification `{ method: params[0], params: params[1] }`, then `result` = 'pushed' |
 // | `whoami` | `result` = the connection's number (1-based, in accept order) |
 //
-// Batches (arrays) are answered as one array, entries shuffled. Notifications (no id) are recorded.
+// Batches (arrays) are answered as one array, entries shuffled (or, with `separateBatchReplies`, one
+// frame per entry, shuffled). Notifications (no id) are recorded, batched ones included.
 import timers from 'node:timers';
 import WebSocket from 'ws';
 import { startScriptedServer, type TestWsServer } from '../helpers/index.js';
@@ -52,6 +53,10 @@ export interface RpcServer {
   readonly sockets: WebSocket[];
   /** Random delay bound; change it between steps. */
   maxDelay: number;
+  /** Sizes of the batch frames (arrays) received, in order. */
+  readonly batchSizes: number[];
+  /** Answer a batch with one frame per entry instead of one array. */
+  separateBatchReplies: boolean;
   /** Pings received. */
   readonly pings: number;
   /** While true, pings go unanswered (a dead path that still holds the TCP connection). */
@@ -154,15 +159,20 @@ export async function startRpcServer(opts: RpcServerOptions = {}): Promise<RpcSe
           return;
         }
         if (Array.isArray(parsed)) {
+          rpc.batchSizes.push(parsed.length);
           const out: object[] = [];
           for (const req of parsed as RpcRequest[]) {
-            if (req.id === undefined) continue;
+            if (req.id === undefined) {
+              notifications.push(req);
+              continue;
+            }
             calls++;
             const response = answer(ws, req, connection, false);
             if (response) out.push(response);
           }
           out.sort(() => Math.random() - 0.5);
-          respond(ws, JSON.stringify(out));
+          if (rpc.separateBatchReplies) for (const response of out) respond(ws, JSON.stringify(response));
+          else if (out.length > 0) respond(ws, JSON.stringify(out));
           return;
         }
         const req = parsed as RpcRequest;
@@ -201,6 +211,8 @@ export async function startRpcServer(opts: RpcServerOptions = {}): Promise<RpcSe
     notifications,
     sockets,
     maxDelay: opts.maxDelay ?? 0,
+    batchSizes: [],
+    separateBatchReplies: false,
     get pings() {
       return pings;
     },

@@ -3,7 +3,7 @@
 import timers from 'node:timers';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { JsonRpcPool, MultiplexPool, type Codec, type Message } from '../../src/index.js';
+import { JsonRpcPool, MultiplexPool, type Codec, type Connection, type Message } from '../../src/index.js';
 import { startScriptedServer, type TestWsServer } from '../helpers/index.js';
 import { startRpcServer } from './json-rpc-server.js';
 import { PoolJar, expectNothingPending, until, within, wsErrorOf, useSuiteServer } from './support.js';
@@ -24,6 +24,38 @@ describe('pushes', () => {
     await until(() => seen.length === 3, 'the broadcasts');
     expect(seen.slice(1)).toEqual([{ jsonrpc: '2.0', method: 'news', params: ['x'] }, [1, 2, 3]]);
     expect(pool.stat()).toMatchObject({ unmatchedMessages: 0, protocolErrors: 0, lateReplies: 0 });
+  });
+
+  it('a notification sent right after the handshake reaches onMessage (after afterConnect, too), or is counted', async () => {
+    const greeting = '{"jsonrpc":"2.0","method":"welcome","params":{"session":1}}';
+    const greeter = await startScriptedServer((ws) => {
+      ws.send(greeting);
+      ws.on('message', (data: Buffer) => {
+        const { id, params } = JSON.parse(data.toString()) as { id: number; params: unknown };
+        ws.send(JSON.stringify({ jsonrpc: '2.0', id, result: params }));
+      });
+    });
+    try {
+      const seen: unknown[] = [];
+      // afterConnect returns once the greeting is queued on the new connection: it must not be
+      // dropped with an exclusive pool's stale messages.
+      const waitForGreeting = async (conn: Connection): Promise<void> => {
+        while (conn.pendingMessages === 0) await new Promise((resolve) => setImmediate(resolve));
+      };
+      const pool = jar.add(
+        new JsonRpcPool({ url: greeter.url, afterConnect: waitForGreeting, onMessage: (m) => seen.push(m) }),
+      );
+      expect(await pool.call('echo', ['a'])).toEqual(['a']);
+      await until(() => seen.length === 1, 'the greeting at onMessage');
+      expect(seen).toEqual([JSON.parse(greeting)]);
+      // Without onMessage (and without a hook): counted, not lost.
+      const counting = jar.add(new JsonRpcPool({ url: greeter.url, afterConnect: waitForGreeting }));
+      await counting.call('echo', []);
+      await until(() => counting.stat().unmatchedMessages === 1, 'the greeting to be counted');
+    } finally {
+      await jar.closeAll();
+      await greeter.close();
+    }
   });
 
   it('without onMessage, pushes are counted in unmatchedMessages, never dropped silently', async () => {

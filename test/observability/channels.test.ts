@@ -69,7 +69,7 @@ const destroyReasons = (pool: object): string[] =>
     .map((m) => m.reason);
 
 describe('channel names', () => {
-  it('are wspool:<area>:<event>, one per documented event, each in the README table', () => {
+  it('are wspool:<area>:<event>, one per documented event, each in the docs/observability.md table', () => {
     const names = Object.values(CHANNELS);
     expect(names).toEqual([
       'wspool:connection:open',
@@ -81,12 +81,14 @@ describe('channel names', () => {
       'wspool:pool:health-check',
       'wspool:request:start',
       'wspool:request:end',
+      'wspool:endpoint:eject',
+      'wspool:endpoint:readmit',
     ]);
     for (const name of names) expect(name).toMatch(/^wspool:[a-z]+:[a-z-]+$/);
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    const start = readme.indexOf('\n## Observability');
+    const doc = readFileSync(new URL('../../docs/observability.md', import.meta.url), 'utf8');
+    const start = doc.indexOf('\n## Diagnostics channels');
     expect(start).toBeGreaterThan(0);
-    const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+    const section = doc.slice(start, doc.indexOf('\n## ', start + 1));
     for (const name of names) expect(section).toContain(`\`${name}\``);
   });
 });

@@ -17,13 +17,14 @@ afterAll(async () => {
 });
 
 describe('the packed tarball', () => {
-  it('holds the dual build of both entry points with their types, and no sources or tests', () => {
+  it('holds the dual build of both entry points with their types, and no sources, maps or tests', () => {
     for (const entry of ['index', 'otel']) {
       for (const ext of ['js', 'cjs', 'd.ts', 'd.cts'])
         expect(packed.files).toContain(`dist/${entry}.${ext}`);
     }
     expect(packed.files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json']));
     for (const file of packed.files) expect(file).toMatch(/^(dist\/|LICENSE$|README\.md$|package\.json$)/);
+    expect(packed.files.filter((file) => file.endsWith('.map'))).toEqual([]);
   });
 
   it('ships the CLI: the packed dist/cli.js runs and reports the package version', async () => {
@@ -41,6 +42,16 @@ describe('the packed tarball', () => {
       },
     );
     expect(stdout).toBe(`wspool ${manifest.version}\n`);
+  });
+
+  it('ships one copy of the library: the CLI imports the library build instead of bundling its own', async () => {
+    const dir = await packed.consumer('cli-imports', [], {});
+    const cli = await readFile(path.join(dir, 'node_modules/wspool/dist/cli.js'), 'utf8');
+    expect(cli).toContain('from "./index.js"');
+    for (const name of ['Connection', 'Pool', 'MultiplexPool', 'WsPoolError']) {
+      // esbuild writes a bundled class as `var Name = class …`.
+      expect(cli).not.toMatch(new RegExp(`\\b(class ${name}|var ${name} = class)\\b`));
+    }
   });
 
   it('never references @opentelemetry/api at run time: not from wspool, not from wspool/otel', async () => {

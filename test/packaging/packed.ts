@@ -82,7 +82,7 @@ export async function tsc(cwd: string, project: string): Promise<string> {
     const { stdout } = await exec(
       process.execPath,
       [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', project],
-      { cwd, timeout: 90_000 },
+      { cwd, timeout: 200_000 },
     );
     return stdout;
   } catch (error) {

@@ -13,7 +13,9 @@ import {
   connect,
   createPool,
   type AcquireOptions,
+  type BatchOptions,
   type Codec,
+  type EndpointStat,
   type Message,
   type MultiplexPoolConfig,
   type PoolConfig,
@@ -69,7 +71,7 @@ describe('generics', () => {
       expectTypeOf(pooled.exchangeJSON({})).toEqualTypeOf<Promise<unknown>>();
       expectTypeOf(pool.exchange('q', { timeout: 1 })).toEqualTypeOf<Promise<Message>>();
       expectTypeOf(pool.exchangeJSON<Quote>({})).toEqualTypeOf<Promise<Quote>>();
-      expectTypeOf<PooledConnection['release']>().parameter(0).toEqualTypeOf<unknown>();
+      expectTypeOf<Parameters<PooledConnection['release']>[0]>().toEqualTypeOf<unknown>();
       expectTypeOf(pool.stat().errorReleaseCount).toEqualTypeOf<number>();
     }));
 
@@ -113,6 +115,15 @@ describe('generics', () => {
       // @ts-expect-error JsonRpcPool has its codec built in
       new JsonRpcPool({ url: 'ws://127.0.0.1:1', codec: {} });
     }));
+
+  it('JsonRpcPoolConfig.batch takes a boolean or BatchOptions', () =>
+    typeOnly(() => {
+      new JsonRpcPool({ url: 'ws://127.0.0.1:1', batch: true });
+      const options: BatchOptions = { maxSize: 50, wait: 2 };
+      new JsonRpcPool({ url: 'ws://127.0.0.1:1', batch: options });
+      // @ts-expect-error maxSize is a number
+      new JsonRpcPool({ url: 'ws://127.0.0.1:1', batch: { maxSize: '50' } });
+    }));
 });
 
 describe('AsyncDisposable', () => {
@@ -142,16 +153,25 @@ describe('AsyncDisposable', () => {
 describe('PoolConfig', () => {
   it('rejects unknown keys and wrong types at compile time', () => {
     const ok: PoolConfig = { url: 'ws://127.0.0.1:1', minConns: 1, maxConns: 2, trackLeaks: true };
-    expectTypeOf(ok.url).toEqualTypeOf<string | URL>();
+    // Optional in the type: exactly one of `url` and `endpoints` is checked when the pool is built.
+    expectTypeOf(ok.url).toEqualTypeOf<string | URL | undefined>();
+    const several: PoolConfig = {
+      endpoints: ['ws://127.0.0.1:1', new URL('ws://127.0.0.1:2'), { url: 'ws://127.0.0.1:3', weight: 3 }],
+      balance: 'priority',
+      failbackAfter: 1_000,
+      ejectAfterFailures: 3,
+      ejectionTime: 1_000,
+      maxEjectionTime: 10_000,
+    };
+    // @ts-expect-error balance is 'least-loaded' or 'priority'
+    const badBalance: PoolConfig = { endpoints: ['ws://127.0.0.1:1'], balance: 'random' };
     // @ts-expect-error maxConn is a typo of maxConns
     const typo: PoolConfig = { url: 'ws://127.0.0.1:1', maxConn: 2 };
-    // @ts-expect-error url is required
-    const noUrl: PoolConfig = { maxConns: 2 };
     // @ts-expect-error a duration is a number of ms
     const wrongType: PoolConfig = { url: 'ws://127.0.0.1:1', acquireTimeout: '5s' };
     // @ts-expect-error signal belongs to acquire(), not to the pool
     const withSignal: PoolConfig = { url: 'ws://127.0.0.1:1', signal: AbortSignal.timeout(1) };
-    void [typo, noUrl, wrongType, withSignal];
+    void [typo, several, badBalance, wrongType, withSignal];
     // Construction sites check excess keys too (a runtime check throws WSPOOL_ERR_INVALID_CONFIG as well).
     expect(
       () =>
@@ -176,7 +196,8 @@ describe('stat() and errors', () => {
     expectTypeOf(stat.totalConns).toEqualTypeOf<number>();
     // @ts-expect-error readonly
     stat.totalConns = 1;
-    expectTypeOf<PoolStat[keyof PoolStat]>().toEqualTypeOf<number>();
+    expectTypeOf<PoolStat[Exclude<keyof PoolStat, 'endpoints'>]>().toEqualTypeOf<number>();
+    expectTypeOf(stat.endpoints).toEqualTypeOf<readonly EndpointStat[] | undefined>();
   });
 
   it('WsPoolError.code is the union of the documented codes', () => {

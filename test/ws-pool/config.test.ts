@@ -38,7 +38,7 @@ const invalid: [string, Record<string, unknown>, string, string][] = [
   ['non-function beforeClose', { beforeClose: null }, 'beforeClose', 'a function'],
   ['non-boolean trackLeaks', { trackLeaks: 'yes' }, 'trackLeaks', 'a boolean'],
   ['a signal (belongs to acquire)', { signal: new AbortController().signal }, 'signal', 'acquire'],
-  ['an unknown key (typo)', { maxConn: 3 }, 'maxConn', 'one of the pool options'],
+  ['an unknown key (typo)', { maxConn: 3 }, 'maxConn', 'did you mean `maxConns`?'],
 ];
 
 describe('invalid config', () => {
