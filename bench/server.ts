@@ -70,6 +70,37 @@ function onEchoMessage(this: WebSocket, data: RawData, isBinary: boolean): void 
   this.send(asBuffer(data), { binary: isBinary });
 }
 
+/** Subscription keys handed out per socket (`bench_subscribe`), for the notification fan-in. */
+const keys = new WeakMap<WebSocket, number>();
+
+/**
+ * The notification fan-in (suite 3): `bench_subscribe` answers a new key for this socket;
+ * the notification `bench_poke [key, n]` makes the server push `n` notifications of that key.
+ * `true` when `request` was one of these.
+ */
+function subscriptionMessage(socket: WebSocket, request: Record<string, unknown>): boolean {
+  const { id, method, params } = request;
+  if (method === 'bench_subscribe') {
+    const key = (keys.get(socket) ?? 0) + 1;
+    keys.set(socket, key);
+    socket.send(JSON.stringify({ jsonrpc: '2.0', id, result: `0x${key.toString(16)}` }));
+    return true;
+  }
+  if (method === 'bench_unsubscribe') {
+    socket.send(JSON.stringify({ jsonrpc: '2.0', id, result: true }));
+    return true;
+  }
+  if (method !== 'bench_poke' || !Array.isArray(params)) return false;
+  const [key, count] = params as [unknown, number];
+  const frame = JSON.stringify({
+    jsonrpc: '2.0',
+    method: 'bench_subscription',
+    params: { subscription: key, result: { block: 42, hash: '0x5eed' } },
+  });
+  for (let i = 0; i < count; i++) socket.send(frame);
+  return true;
+}
+
 function onRpcMessage(this: WebSocket, data: RawData): void {
   let parsed: unknown;
   try {
@@ -79,6 +110,13 @@ function onRpcMessage(this: WebSocket, data: RawData): void {
     return;
   }
   if (!Array.isArray(parsed)) {
+    if (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      subscriptionMessage(this, parsed as Record<string, unknown>)
+    ) {
+      return;
+    }
     const reply = answer(parsed);
     if (reply !== undefined) this.send(JSON.stringify(reply));
     return;

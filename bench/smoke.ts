@@ -45,6 +45,7 @@ const EXPECTED: Readonly<Record<string, readonly string[]>> = {
     'ethers',
     'rpc-websockets',
   ],
+  notifications: ['wspool-jsonrpc', 'raw-ws'],
 };
 
 function check(problems: string[], ok: boolean, problem: string): void {

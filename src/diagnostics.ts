@@ -14,6 +14,8 @@
  * | `wspool:pool:health-check` | `{ pool, checked, destroyed, created }` |
  * | `wspool:request:start` | `{ pool, id, method? }` |
  * | `wspool:request:end` | `{ pool, id, durationMs, error? }` |
+ * | `wspool:subscription:resubscribe` | `{ pool, key, previousKey, attempts, gapMs }` |
+ * | `wspool:subscription:end` | `{ pool, id, key }` |
  * | `wspool:endpoint:eject` | `{ pool, url, ejections, ejectedUntil, error }` |
  * | `wspool:endpoint:readmit` | `{ pool, url, latencyMs }` |
  *
@@ -134,6 +136,29 @@ export interface EndpointReadmitMessage {
   latencyMs: number;
 }
 
+/** Payload of `wspool:subscription:resubscribe`: a subscription was re-established after a loss. */
+export interface SubscriptionResubscribeMessage {
+  /** The multiplexed pool. */
+  pool: object;
+  /** The new server key. */
+  key: string | number | undefined;
+  /** The key it had before the loss. */
+  previousKey: string | number | undefined;
+  /** Re-subscribe attempts, the successful one included. */
+  attempts: number;
+  /** Ms from the loss to the confirmation. */
+  gapMs: number;
+}
+/** Payload of `wspool:subscription:end`: a subscriber left (unsubscribed, ended, or the pool closed). */
+export interface SubscriptionEndMessage {
+  /** The multiplexed pool. */
+  pool: object;
+  /** The subscriber's `Subscription.id`. */
+  id: number;
+  /** The server key it had last. */
+  key: string | number | undefined;
+}
+
 /**
  * Channel names, for subscribers.
  *
@@ -167,6 +192,10 @@ export const CHANNELS = {
   requestStart: 'wspool:request:start',
   /** `wspool:request:end`, payload {@link RequestEndMessage}. */
   requestEnd: 'wspool:request:end',
+  /** `wspool:subscription:resubscribe`, payload {@link SubscriptionResubscribeMessage}. */
+  subscriptionResubscribe: 'wspool:subscription:resubscribe',
+  /** `wspool:subscription:end`, payload {@link SubscriptionEndMessage}. */
+  subscriptionEnd: 'wspool:subscription:end',
   /** `wspool:endpoint:eject`, payload {@link EndpointEjectMessage}. */
   endpointEject: 'wspool:endpoint:eject',
   /** `wspool:endpoint:readmit`, payload {@link EndpointReadmitMessage}. */
@@ -187,6 +216,8 @@ export const channels = {
   poolHealthCheck: diagnosticsChannel.channel(CHANNELS.poolHealthCheck),
   requestStart: diagnosticsChannel.channel(CHANNELS.requestStart),
   requestEnd: diagnosticsChannel.channel(CHANNELS.requestEnd),
+  subscriptionResubscribe: diagnosticsChannel.channel(CHANNELS.subscriptionResubscribe),
+  subscriptionEnd: diagnosticsChannel.channel(CHANNELS.subscriptionEnd),
   endpointEject: diagnosticsChannel.channel(CHANNELS.endpointEject),
   endpointReadmit: diagnosticsChannel.channel(CHANNELS.endpointReadmit),
 };

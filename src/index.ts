@@ -38,9 +38,19 @@ export type { EndpointStat } from './endpoints/endpoint-set.js';
 export type { EndpointState } from './endpoints/health.js';
 export { MultiplexPool } from './multiplex/multiplex-pool.js';
 export { JsonRpcPool } from './multiplex/json-rpc-pool.js';
-export type { Codec, Reply } from './multiplex/codec.js';
+export type { Codec, Decoded, Reply } from './multiplex/codec.js';
 export type { MultiplexPoolConfig, RequestOptions } from './multiplex/config.js';
 export type { MultiplexPoolStat } from './multiplex/stat.js';
-export type { JsonRpcPoolConfig } from './multiplex/json-rpc-pool.js';
+export type { JsonRpcPoolConfig, JsonRpcSubscribeOptions } from './multiplex/json-rpc-pool.js';
 export type { BatchOptions } from './multiplex/batcher.js';
+export { Subscription } from './subscriptions/subscription.js';
+export type {
+  GapFill,
+  GapInfo,
+  SubscribeOptions,
+  SubscriptionEnd,
+  SubscriptionKey,
+  SubscriptionNotification,
+  SubscriptionSpec,
+} from './subscriptions/types.js';
 export type { JsonRpcCall, JsonRpcErrorObject } from './multiplex/json-rpc.js';

@@ -46,6 +46,12 @@ const EXAMPLES: Record<string, RegExp[]> = {
     /received 3 trades on one borrowed connection: ok/,
     /wrong key: WSPOOL_ERR_CONNECT_FAILED \(cause: login rejected\)/,
   ],
+  'examples/recipes/eth-new-heads.ts': [
+    /at block \d+: restarting the node/,
+    /resumed after \d+ ms \(\d+ attempts\): backfilling [1-9]\d* blocks/,
+    /same handle 1, new server key: true, resubscribes: 1/,
+    /blocks \d+\.\.\d+ seen in order, none missing: true/,
+  ],
   'examples/recipes/graceful-shutdown.ts': [
     /SIGTERM: closing the pool/,
     /pool closed: 0 connections open, \d+ requests served/,

@@ -4,12 +4,15 @@
  * - echo: one worker per socket, send then await the reply; nothing is shared, nothing queues.
  * - JSON-RPC: requests pipelined round-robin over a fixed set of sockets, replies matched to
  *   callers through one `Map` from id to pending promise.
+ * - notification fan-in: subscriptions placed round-robin over a few sockets; one handler per
+ *   socket parses each push, finds its subscription in a `Map` by key and hands the value to the
+ *   consumer waiting for it (or queues it).
  * - fill / memory: N sockets opened in parallel and held in an array.
  */
 import type WebSocket from 'ws';
 import type { RawData } from 'ws';
 
-import type { Contender, EchoWorkers, RpcClient } from '../lib/contender.js';
+import type { Contender, EchoWorkers, RpcClient, SubscriptionClient } from '../lib/contender.js';
 import { closeSocket, openSocket, TextLink } from '../lib/ws-link.js';
 
 function openAll(url: string, count: number): Promise<WebSocket[]> {
@@ -75,6 +78,98 @@ class PipelinedRpc implements RpcClient {
   }
 }
 
+/** One subscription's consumer side: values not read yet, or the consumer waiting for one. */
+class Inbox {
+  readonly values: unknown[] = [];
+  head = 0;
+  waiter: ((result: IteratorResult<unknown>) => void) | undefined;
+}
+
+/** Subscriptions over a few sockets, routed by key through one `Map` per socket, as written by hand. */
+class RawSubscriptions implements SubscriptionClient {
+  readonly #sockets: readonly WebSocket[];
+  readonly #inboxes: Inbox[] = [];
+  readonly #placement: { socket: WebSocket; key: string }[] = [];
+
+  private constructor(sockets: readonly WebSocket[]) {
+    this.#sockets = sockets;
+  }
+
+  static async open(url: string, connections: number, subscriptions: number): Promise<RawSubscriptions> {
+    const client = new RawSubscriptions(await openAll(url, connections));
+    await client.#subscribe(subscriptions);
+    return client;
+  }
+
+  get subscriptions(): number {
+    return this.#inboxes.length;
+  }
+
+  next(index: number): Promise<IteratorResult<unknown>> {
+    const inbox = this.#inboxes[index] as Inbox;
+    if (inbox.head < inbox.values.length) {
+      const value = inbox.values[inbox.head++];
+      if (inbox.head === inbox.values.length) {
+        inbox.values.length = 0;
+        inbox.head = 0;
+      }
+      return Promise.resolve({ done: false, value });
+    }
+    return new Promise((resolve) => (inbox.waiter = resolve));
+  }
+
+  poke(index: number, count: number): void {
+    const { socket, key } = this.#placement[index] as { socket: WebSocket; key: string };
+    socket.send(JSON.stringify({ jsonrpc: '2.0', method: 'bench_poke', params: [key, count] }));
+  }
+
+  close(): Promise<void> {
+    return closeAll(this.#sockets);
+  }
+
+  /** Subscribe round-robin; each socket then routes its pushes through its own key map. */
+  async #subscribe(count: number): Promise<void> {
+    const routes = this.#sockets.map(() => new Map<string, Inbox>());
+    const pending = new Map<number, (key: string) => void>();
+    this.#sockets.forEach((socket, s) => {
+      const byKey = routes[s] as Map<string, Inbox>;
+      socket.on('message', (data: RawData) => {
+        const message = JSON.parse((data as Buffer).toString('utf8')) as {
+          id?: number;
+          result?: unknown;
+          params?: { subscription: string; result: unknown };
+        };
+        if (message.params !== undefined) {
+          const inbox = byKey.get(message.params.subscription);
+          if (inbox === undefined) return;
+          const waiter = inbox.waiter;
+          if (waiter !== undefined) {
+            inbox.waiter = undefined;
+            waiter({ done: false, value: message.params.result });
+          } else inbox.values.push(message.params.result);
+        } else if (message.id !== undefined) pending.get(message.id)?.(message.result as string);
+      });
+    });
+    await Promise.all(
+      Array.from({ length: count }, (_, i) => {
+        const s = i % this.#sockets.length;
+        const socket = this.#sockets[s] as WebSocket;
+        const inbox = new Inbox();
+        this.#inboxes[i] = inbox;
+        return new Promise<void>((resolve) => {
+          pending.set(i + 1, (key) => {
+            pending.delete(i + 1);
+            (routes[s] as Map<string, Inbox>).set(key, inbox);
+            this.#placement[i] = { socket, key };
+            resolve();
+          });
+          socket.send(JSON.stringify({ jsonrpc: '2.0', id: i + 1, method: 'bench_subscribe', params: [i] }));
+        });
+      }),
+    );
+  }
+}
+
 const contender: Contender = {
   name: 'raw ws',
 
@@ -94,6 +189,9 @@ const contender: Contender = {
   async rpcClient({ url, connections }) {
     return new PipelinedRpc(await openAll(url, connections));
   },
+
+  subscriptionClient: ({ url, connections, subscriptions }) =>
+    RawSubscriptions.open(url, connections, subscriptions),
 
   async openConnections({ url, count }) {
     const sockets = await openAll(url, count);

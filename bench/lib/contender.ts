@@ -11,6 +11,7 @@
  * | `echoWorkers` | 2 exclusive echo (the raw limit: one socket per worker, no pool) |
  * | `echoClient` | 2 exclusive echo (a pool's one-call path: `withConnection`, `exchange`) |
  * | `rpcClient` | 3 multiplexed JSON-RPC |
+ * | `subscriptionClient` | 3 notification fan-in |
  * | `openConnections` | 4 fill / memory (the raw baseline: plain sockets, no pool) |
  *
  * The interfaces are written in wspool's own terms (see shared/API.md) so that wspool's objects
@@ -98,6 +99,29 @@ export interface RpcClientOptions {
   readonly inFlight: number;
 }
 
+/**
+ * Subscriptions spread over a few connections, each read by its own consumer: the notification
+ * fan-in. wspool's are `JsonRpcPool.subscribe()` handles read with `next()` (what `for await` calls).
+ */
+export interface SubscriptionClient {
+  /** Subscriptions open. */
+  readonly subscriptions: number;
+  /** The next notification of subscription `index`, as `for await` sees it (an iterator result). */
+  next(index: number): Promise<IteratorResult<unknown>>;
+  /** Ask the server to push `count` notifications of subscription `index` (one frame, no reply). */
+  poke(index: number, count: number): void;
+  close(): Promise<void>;
+}
+
+export interface SubscriptionClientOptions {
+  /** `ws://127.0.0.1:<port>/rpc` on the bench server (methods `bench_subscribe`, `bench_poke`). */
+  readonly url: string;
+  /** Connections to spread the subscriptions over. */
+  readonly connections: number;
+  /** Subscriptions to open (the promise resolves once every one is confirmed). */
+  readonly subscriptions: number;
+}
+
 /** Something holding open connections that can be closed. */
 export interface ConnectionSet {
   close(): Promise<void>;
@@ -118,6 +142,7 @@ export interface Contender {
   readonly echoWorkers?: (options: EchoWorkersOptions) => Promise<EchoWorkers>;
   readonly echoClient?: (options: ExclusivePoolOptions) => Promise<EchoClient>;
   readonly rpcClient?: (options: RpcClientOptions) => Promise<RpcClient>;
+  readonly subscriptionClient?: (options: SubscriptionClientOptions) => Promise<SubscriptionClient>;
   readonly openConnections?: (options: OpenConnectionsOptions) => Promise<ConnectionSet>;
 }
 

@@ -24,3 +24,16 @@ export function collectGarbage(): void {
   collect ??= resolveGc();
   collect();
 }
+
+/**
+ * `heapUsed + external` (JS objects plus Buffers) after a few full collections, a little apart:
+ * the figure memory probes compare before and after opening what they measure.
+ */
+export async function settledBytes(): Promise<number> {
+  for (let i = 0; i < 3; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    collectGarbage();
+  }
+  const usage = process.memoryUsage();
+  return usage.heapUsed + usage.external;
+}

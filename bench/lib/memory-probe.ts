@@ -14,17 +14,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { connectionSetOpener } from './connection-set.js';
 import { loadContender } from './discover.js';
 import { sendToParent } from './fork-ts.js';
-import { collectGarbage } from './gc.js';
+import { settledBytes } from './gc.js';
 import { reasonOf } from './stats.js';
-
-async function settledBytes(): Promise<number> {
-  for (let i = 0; i < 3; i++) {
-    await sleep(20);
-    collectGarbage();
-  }
-  const usage = process.memoryUsage();
-  return usage.heapUsed + usage.external;
-}
 
 /** Bytes per connection, and how long opening all `count` took (ms). */
 async function probe(

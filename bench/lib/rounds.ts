@@ -26,7 +26,7 @@ export interface ThroughputScenario {
   readonly title: string;
   /** One line on what is held constant (connections, callers, payload). */
   readonly description: string;
-  readonly unit: 'ops/s' | 'req/s';
+  readonly unit: 'ops/s' | 'req/s' | 'notif/s';
   /** Contender id every ratio is relative to. */
   readonly baseline: string;
   /** Record per-operation latency (p50/p99) and client CPU per operation. */

@@ -10,6 +10,7 @@ import type { ThroughputScenario } from '../lib/rounds.js';
 import { acquireReleaseScenarios } from './acquire-release.js';
 import { exclusiveEchoScenario } from './exclusive-echo.js';
 import { jsonRpcScenario } from './json-rpc.js';
+import { notificationsScenario } from './notifications.js';
 
 /** `ws://127.0.0.1:<port><path>` on the bench server. */
 export type ServerUrl = (path: '/echo' | '/rpc') => string;
@@ -19,7 +20,7 @@ export function throughputScenarios(url: ServerUrl, suites: readonly SuiteId[]):
   const scenarios: ThroughputScenario[] = [];
   if (suites.includes('1')) scenarios.push(...acquireReleaseScenarios(url('/echo')));
   if (suites.includes('2')) scenarios.push(exclusiveEchoScenario(url('/echo')));
-  if (suites.includes('3')) scenarios.push(jsonRpcScenario(url('/rpc')));
+  if (suites.includes('3')) scenarios.push(jsonRpcScenario(url('/rpc')), notificationsScenario(url('/rpc')));
   return scenarios;
 }
 

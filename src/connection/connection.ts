@@ -32,11 +32,13 @@ import {
   kPark,
   kSendNow,
   kSetMessageHandler,
+  kSetPacer,
   kLastError,
   kObserver,
   kSetDiscarding,
   kTerminate,
   type ConnectionObserver,
+  type FramePacer,
 } from './internal.js';
 
 export type { PingOptions } from './pings.js';
@@ -126,7 +128,8 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
   #probedAt = 0;
   #observer: ConnectionObserver | undefined;
   #startedMono: number;
-  #handler: ((message: Message) => void) | undefined;
+  #handler: ((message: Message, conn: Connection) => void) | undefined;
+  #pacer: FramePacer | undefined;
 
   static {
     onSocketMessage = function (data, isBinary) {
@@ -134,7 +137,7 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
       // Stamped before routing: a message an idle pooled connection discards is traffic too.
       conn.#heardAt = now();
       const message = isBinary ? (data as Buffer) : (data as Buffer).toString();
-      if (conn.#handler) conn.#handler(message);
+      if (conn.#handler) conn.#handler(message, conn);
       else conn.#inbox.push(message);
     };
     onSocketPing = function () {
@@ -371,7 +374,7 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
     return (this.#pings ??= new Pings()).start(
       (id) => {
         this.#probedAt = now();
-        this.#ws.ping(id);
+        this.#sendPing(id);
       },
       options,
       this.#pingTimeout,
@@ -459,9 +462,17 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
    * @internal Route every inbound message to `handler` instead of the inbox (the multiplexed pool
    * matches replies as they arrive). Messages already queued (a greeting) go to it first, in order.
    */
-  [kSetMessageHandler](handler: ((message: Message) => void) | undefined): void {
+  [kSetMessageHandler](handler: ((message: Message, conn: Connection) => void) | undefined): void {
     this.#handler = handler;
-    if (handler !== undefined) this.#inbox.drainTo(handler);
+    if (handler !== undefined) this.#inbox.drainTo((message) => handler(message, this));
+  }
+
+  /**
+   * @internal Pace this connection's pings with its pool's `maxSendRate` (the pool paces the data
+   * frames it writes through the same pacer). A ping that waits keeps its pong deadline.
+   */
+  [kSetPacer](pacer: FramePacer | undefined): void {
+    this.#pacer = pacer;
   }
 
   /**
@@ -501,7 +512,7 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
   /** @internal A keepalive ping: its pong (or any frame) is just traffic heard. */
   [kProbe](): void {
     this.#probedAt = now();
-    this.#ws.ping();
+    this.#sendPing(undefined);
   }
 
   /**
@@ -549,6 +560,21 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
         if (error) reject(this.#closedError(error));
         else resolve();
       });
+    });
+  }
+
+  /**
+   * A ping frame (every ping: the user's, the pools' and the keepalive's), through the pacer when
+   * the pool set one (`maxSendRate` counts pings); dropped if the socket closed meanwhile.
+   */
+  #sendPing(id: string | undefined): void {
+    const pacer = this.#pacer;
+    if (pacer === undefined || pacer.tryTake()) {
+      this.#ws.ping(id);
+      return;
+    }
+    pacer.wait((go) => {
+      if (go && this.#ws.readyState === OPEN) this.#ws.ping(id);
     });
   }
 

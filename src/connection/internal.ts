@@ -33,3 +33,24 @@ export interface ConnectionObserver {
   /** A message was dropped because the connection was idle in a pool. */
   messageDiscarded(conn: object): void;
 }
+
+/** @internal Installs a {@link FramePacer} on a connection (`undefined` removes it). */
+export const kSetPacer = Symbol('wspool.setPacer');
+
+/**
+ * A frame that waited for its turn: called with `true` to send it now, `false` when it never will
+ * be (the pacer stopped). Returns `false` when, by its turn, there was nothing left to send (its
+ * request expired meanwhile): then it used no token.
+ */
+export type PacedSend = (go: boolean) => boolean | void;
+
+/**
+ * Paces the frames a pool sends on one connection (`maxSendRate`). The connection consults it for
+ * its pings; the pool for the data frames it writes.
+ */
+export interface FramePacer {
+  /** A token now, with nobody waiting ahead? */
+  tryTake(): boolean;
+  /** Queue a frame behind those waiting. */
+  wait(send: PacedSend): void;
+}

@@ -19,7 +19,7 @@
  */
 import { kSendNow } from '../connection/internal.js';
 import { startTimer, stopTimer, type Timer } from '../clock.js';
-import { invalidConfig } from '../errors.js';
+import { connectionClosedError, invalidConfig } from '../errors.js';
 import { checkDuration, checkInteger, checkKnownKeys } from '../util/validate.js';
 import type { Channel } from './channel.js';
 import type { Reply } from './codec.js';
@@ -205,11 +205,14 @@ export class Batcher {
       return;
     }
     const frame = live.length === 1 ? (live[0] as string) : `[${live.join(',')}]`;
-    if (written !== undefined) {
-      // Rejects on its own when the socket is gone; the calls then fail with its close.
-      channel.conn.send(frame).then(written.resolve, written.reject);
-    } else if (channel.conn.isOpen) {
-      channel.conn[kSendNow](frame);
+    const pacer = channel.pacer;
+    if (pacer === undefined || pacer.tryTake()) writeBatch(channel, frame, written);
+    else {
+      // maxSendRate: the batch waits its turn like any frame (its calls keep their deadlines).
+      pacer.wait((go) => {
+        if (go) writeBatch(channel, frame, written);
+        else written?.reject(connectionClosedError(1006, 'closed before the batch could be sent'));
+      });
     }
     // Otherwise the socket's close has begun: its close event fails these calls at once, as it
     // does the ones already sent on it (bound: the socket's own close).
@@ -263,4 +266,14 @@ function liveFrames(requests: readonly (PendingRequest | null)[], frames: string
     }
   }
   return live ?? frames;
+}
+
+/** Write one batch frame: with a promise when notifications wait for it to be written. */
+function writeBatch(channel: Channel, frame: string, written: Written | undefined): void {
+  if (written !== undefined) {
+    // Rejects on its own when the socket is gone; the calls then fail with its close.
+    channel.conn.send(frame).then(written.resolve, written.reject);
+  } else if (channel.conn.isOpen) {
+    channel.conn[kSendNow](frame);
+  }
 }

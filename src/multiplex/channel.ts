@@ -13,10 +13,13 @@
 import { now } from '../clock.js';
 import type { Connection } from '../connection/connection.js';
 import type { DestroyReason } from '../diagnostics.js';
+import type { SendRate } from '../subscriptions/send-rate.js';
+import type { Carrier } from '../subscriptions/placement.js';
+import type { SubscriptionKey } from '../subscriptions/types.js';
 import type { Endpoint } from '../endpoints/endpoint-set.js';
 import { leastLoaded, type Load } from './least-loaded.js';
 
-export class Channel implements Load {
+export class Channel implements Load, Carrier {
   readonly conn: Connection;
   /** Epoch ms after which the connection is drained (lifetime + its jitter, fixed at creation). */
   readonly expiresAt: number;
@@ -36,6 +39,12 @@ export class Channel implements Load {
   pinging = false;
   /** Why the pool cut the socket, if it did (for `wspool:pool:destroy` when the close lands). */
   destroyReason: DestroyReason = 'closed';
+  /** Server subscriptions placed on it, pending ones included: it is neither idle nor retired while any. */
+  subscriptions = 0;
+  /** Its live server subscriptions by key (keys are per connection). */
+  readonly routes = new Map<SubscriptionKey, unknown>();
+  /** Paces every frame sent on it (`maxSendRate`); `undefined` when unlimited. */
+  pacer: SendRate | undefined;
   /** The endpoint it was dialled to (pools with `endpoints` only). */
   endpoint: Endpoint | undefined = undefined;
 

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Message } from '../connection/inbox.js';
+import type { SubscriptionEnd, SubscriptionNotification } from '../subscriptions/types.js';
 
 /**
  * What {@link Codec.decode} makes of a reply: the correlation id it answers, and either the value
@@ -28,6 +29,13 @@ export type Reply<Res> =
       /** The server's error: the request rejects `WSPOOL_ERR_REMOTE` with it as `error.data`. */
       error: unknown;
     };
+
+/**
+ * What {@link Codec.decode} may make of a frame: a reply; a notification of a subscription
+ * (`{ subscription, value }`); the server's end of one (`{ subscription, end: true, error? }`); or
+ * `undefined` (neither: it goes to `onMessage`).
+ */
+export type Decoded<Res> = Reply<Res> | SubscriptionNotification | SubscriptionEnd | undefined;
 
 /**
  * Turns requests into frames and frames into replies, for one protocol. Called synchronously on
@@ -57,9 +65,11 @@ export interface Codec<Req, Res> {
    */
   encode(req: Req, id: number | undefined): string | Uint8Array;
   /**
-   * The reply carried by an inbound frame, or `undefined` when the frame is not a reply (a server
-   * push, a notification): those go to `onMessage`. A throw counts as a protocol error
+   * The reply carried by an inbound frame; for `subscribe()`, a notification
+   * `{ subscription, value }` or a server-side end `{ subscription, end: true, error? }` (routed by
+   * the key on the connection it arrived on); or `undefined` when the frame is none of these (a
+   * server push): those go to `onMessage`. A throw counts as a protocol error
    * (`stat().protocolErrors`) and drops that frame; the connection stays up.
    */
-  decode(frame: Message): Reply<Res> | undefined;
+  decode(frame: Message): Decoded<Res>;
 }

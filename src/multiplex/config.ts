@@ -56,6 +56,22 @@ export interface MultiplexPoolConfig<Req, Res> extends SharedPoolConfig {
    * reported as an uncaught exception, as from an event listener, and leaves the pool unharmed.
    */
   onMessage?: (message: Message) => void;
+  /**
+   * Server subscriptions per connection. A new one goes to the open connection carrying the
+   * fewest; when every open one is full another is opened (up to `maxConns`); when `maxConns`
+   * connections are open and all are full, `subscribe()` rejects `WSPOOL_ERR_POOL_EXHAUSTED` at once.
+   * @default 100
+   */
+  maxSubscriptionsPerConn?: number;
+  /**
+   * Frames per second the pool sends on one connection — every request, `send()`, subscribe and
+   * unsubscribe message, and every ping — as a token bucket that starts full with a burst of
+   * `maxSendRate` frames; each token comes back one second after it was used. Frames beyond it
+   * wait in order (their deadlines still apply). For servers that cut a connection that sends too
+   * fast. `Infinity` turns it off.
+   * @default Infinity
+   */
+  maxSendRate?: number;
 }
 
 /** The multiplexed options with defaults applied (internal). */
@@ -65,12 +81,16 @@ export interface ResolvedMultiplexConfig<Req, Res> {
   maxInFlightPerConn: number;
   requestTimeout: number;
   onMessage: ((message: Message) => void) | undefined;
+  maxSubscriptionsPerConn: number;
+  maxSendRate: number;
 }
 
 /** Defaults of {@link MultiplexPoolConfig}. */
 export const MULTIPLEX_DEFAULTS = {
   maxInFlightPerConn: 256,
   requestTimeout: 30_000,
+  maxSubscriptionsPerConn: 100,
+  maxSendRate: Infinity,
 } as const;
 
 const MULTIPLEX_KEYS: ReadonlySet<string> = new Set([
@@ -78,6 +98,8 @@ const MULTIPLEX_KEYS: ReadonlySet<string> = new Set([
   'maxInFlightPerConn',
   'requestTimeout',
   'onMessage',
+  'maxSubscriptionsPerConn',
+  'maxSendRate',
 ]);
 
 /**
@@ -121,7 +143,22 @@ export function resolveMultiplexConfig<Req, Res>(
         ? MULTIPLEX_DEFAULTS.requestTimeout
         : checkDuration('requestTimeout', config.requestTimeout, { allowInfinity: true }),
     onMessage: checkOptionalFunction('onMessage', config.onMessage),
+    maxSubscriptionsPerConn:
+      config.maxSubscriptionsPerConn === undefined
+        ? MULTIPLEX_DEFAULTS.maxSubscriptionsPerConn
+        : checkInteger('maxSubscriptionsPerConn', config.maxSubscriptionsPerConn, 1),
+    maxSendRate:
+      config.maxSendRate === undefined
+        ? MULTIPLEX_DEFAULTS.maxSendRate
+        : checkRate('maxSendRate', config.maxSendRate),
   };
+}
+
+/** Frames per second: a number > 0, or `Infinity`. */
+function checkRate(field: string, value: unknown): number {
+  if (typeof value !== 'number' || !(value > 0))
+    throw invalidConfig(field, 'a number of frames per second > 0 or Infinity', value);
+  return value;
 }
 
 /** Options of `request()` and `call()`. */

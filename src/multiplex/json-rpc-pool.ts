@@ -10,6 +10,25 @@ import { BatchReply, JsonRpcBatch, JsonRpcCodec, type JsonRpcCall } from './json
 import { remoteError } from './errors.js';
 import { Batcher, resolveBatchOption, type BatchOptions } from './batcher.js';
 import { MultiplexPool, kRequestMethod, kUseBatcher } from './multiplex-pool.js';
+import type { Subscription } from '../subscriptions/subscription.js';
+import type { SubscribeOptions, SubscriptionKey, SubscriptionSpec } from '../subscriptions/types.js';
+
+/** Options of {@link JsonRpcPool.subscribe}: those of `subscribe()` plus the unsubscribe method. */
+export interface JsonRpcSubscribeOptions<T = unknown> extends SubscribeOptions<T> {
+  /**
+   * The method that stops the subscription, called with `[key]`.
+   * @default the subscribe method with its first `subscribe`/`Subscribe` replaced by
+   * `unsubscribe`/`Unsubscribe` (`eth_subscribe` → `eth_unsubscribe`, `accountSubscribe` → `accountUnsubscribe`)
+   */
+  unsubscribeMethod?: string;
+}
+
+/** `eth_subscribe` → `eth_unsubscribe`, `accountSubscribe` → `accountUnsubscribe`. */
+export function defaultUnsubscribeMethod(method: string): string {
+  return method.replace(/subscribe|Subscribe/, (word) =>
+    word === 'subscribe' ? 'unsubscribe' : 'Unsubscribe',
+  );
+}
 
 /** Options of {@link JsonRpcPool}: those of {@link MultiplexPool} without `codec`, which is built in. */
 export interface JsonRpcPoolConfig extends Omit<
@@ -128,6 +147,62 @@ export class JsonRpcPool extends MultiplexPool<JsonRpcCall, unknown> {
       if (entry.ok) return entry.value;
       return entry.error instanceof WsPoolError ? entry.error : remoteError(entry.error);
     });
+  }
+
+  /**
+   * Subscribe with `method` (`eth_subscribe`, `accountSubscribe`, …) and resolve, once the server
+   * answered with the subscription's key (the call's `result`), with a handle whose `for await`
+   * yields each notification's `params.result`, in order, across reconnects. Stopped with
+   * `unsubscribeMethod(key)` when the last subscriber leaves. See {@link MultiplexPool.subscribe}.
+   *
+   * @example
+   * ```ts
+   * await using heads = await rpc.subscribe<{ number: string }>('eth_subscribe', ['newHeads']);
+   * for await (const head of heads) console.log(Number(head.number));
+   * ```
+   */
+  override subscribe<T = unknown>(
+    method: string,
+    params?: unknown[] | object,
+    options?: JsonRpcSubscribeOptions<T>,
+  ): Promise<Subscription<T>>;
+  /** The generic form of {@link MultiplexPool.subscribe}, for a spec of one's own. */
+  override subscribe<T = unknown>(
+    spec: SubscriptionSpec<JsonRpcCall, unknown>,
+    options?: SubscribeOptions<T>,
+  ): Promise<Subscription<T>>;
+  override subscribe<T = unknown>(
+    method: string | SubscriptionSpec<JsonRpcCall, unknown>,
+    params?: unknown[] | object | SubscribeOptions<T>,
+    options?: JsonRpcSubscribeOptions<T>,
+  ): Promise<Subscription<T>> {
+    if (typeof method !== 'string') {
+      // The generic form, for a spec of one's own.
+      return super.subscribe<T>(method, params as SubscribeOptions<T> | undefined);
+    }
+    let rest: SubscribeOptions<T> | undefined = options;
+    let unsubscribeMethod = defaultUnsubscribeMethod(method);
+    if (
+      options !== undefined &&
+      typeof options === 'object' &&
+      options !== null &&
+      'unsubscribeMethod' in options
+    ) {
+      const { unsubscribeMethod: given, ...others } = options;
+      if (typeof given !== 'string') {
+        return Promise.reject(invalidConfig('unsubscribeMethod', 'a method name (string)', given));
+      }
+      unsubscribeMethod = given;
+      rest = others;
+    }
+    return super.subscribe<T>(
+      {
+        request: { method, params },
+        key: (result) => result as SubscriptionKey,
+        unsubscribe: (key) => ({ method: unsubscribeMethod, params: [key] }),
+      },
+      rest,
+    );
   }
 
   /** @internal The method, for `wspool:request:start`. */

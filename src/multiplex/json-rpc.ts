@@ -12,7 +12,7 @@
 import type { Message } from '../connection/inbox.js';
 import { WsPoolError, invalidConfig } from '../errors.js';
 import { decodeReplyList } from './batcher.js';
-import type { Codec, Reply } from './codec.js';
+import type { Codec, Decoded, Reply } from './codec.js';
 
 /** One JSON-RPC call: a method and its optional structured params (an array or an object). */
 export interface JsonRpcCall {
@@ -68,7 +68,7 @@ export class JsonRpcCodec implements Codec<JsonRpcCall, unknown> {
     return params === undefined ? `${head}${method}}` : `${head}${method},"params":${params}}`;
   }
 
-  decode(frame: Message): Reply<unknown> | undefined {
+  decode(frame: Message): Decoded<unknown> {
     const parsed = JSON.parse(typeof frame === 'string' ? frame : textDecoder.decode(frame)) as unknown;
     if (typeof parsed === 'object' && parsed !== null) {
       if (Array.isArray(parsed)) {
@@ -76,7 +76,13 @@ export class JsonRpcCodec implements Codec<JsonRpcCall, unknown> {
         const reply = decodeBatch(parsed) ?? decodeReplyList(parsed);
         if (reply !== undefined) return reply;
       } else {
-        const message = parsed as { id?: unknown; method?: unknown; result?: unknown; error?: unknown };
+        const message = parsed as {
+          id?: unknown;
+          method?: unknown;
+          params?: unknown;
+          result?: unknown;
+          error?: unknown;
+        };
         const id = message.id;
         if (typeof id === 'number' && message.method === undefined) {
           // `error: null` beside a result is JSON-RPC 1.0 style: a success.
@@ -85,6 +91,19 @@ export class JsonRpcCodec implements Codec<JsonRpcCall, unknown> {
           if ('result' in message) return { id, ok: true, value: message.result };
           throw new Error(`JSON-RPC response ${id} has neither result nor error`);
         }
+        this.#pushFrame = frame;
+        this.#pushValue = parsed;
+        // A subscription notification (Ethereum `eth_subscription`, Solana `*Notification`):
+        // `{ method, params: { subscription, result } }`. Kept as the push too, should it match
+        // no subscription and go to onMessage.
+        const params = message.params as { subscription?: unknown; result?: unknown } | undefined;
+        if (typeof message.method === 'string' && typeof params === 'object' && params !== null) {
+          const key = params.subscription;
+          if ((typeof key === 'string' || typeof key === 'number') && 'result' in params) {
+            return { subscription: key, value: params.result };
+          }
+        }
+        return undefined;
       }
     }
     this.#pushFrame = frame;

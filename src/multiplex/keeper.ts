@@ -15,6 +15,7 @@ import {
   kLastError,
   kObserver,
   kSetMessageHandler,
+  kSetPacer,
   kTerminate,
   quietSince,
   type ConnectionObserver,
@@ -29,6 +30,7 @@ import { closePooledConnection } from '../ws-pool/close-connection.js';
 import { Refiller } from '../ws-pool/refiller.js';
 import { openPooledConnection, type OpenedConnection } from '../ws-pool/open-connection.js';
 import { connectionExpiry, isExpired, isIdleExpired, shouldPing } from '../ws-pool/policy.js';
+import { SendRate } from '../subscriptions/send-rate.js';
 import { Channel, ChannelSet } from './channel.js';
 import { dialsNeeded } from './least-loaded.js';
 import {
@@ -45,8 +47,8 @@ import { requestTimeoutError } from './errors.js';
 export interface KeeperHost {
   /** The pool object, for diagnostics payloads. */
   readonly pool: object;
-  /** Receives every inbound frame of every connection. */
-  readonly onFrame: (message: Message) => void;
+  /** Receives every inbound frame of every connection, with the connection it came on. */
+  readonly onFrame: (message: Message, conn: Connection) => void;
   /** Requests waiting for room. */
   queued(): number;
   /** Room appeared (a connection opened): hand it queued requests. */
@@ -58,6 +60,10 @@ export interface KeeperHost {
    * returns how many it failed.
    */
   failQueued(error: unknown): number;
+  /** The socket of `channel` closed: move its subscriptions (called before `failCarried`). */
+  subscriptionsLost(channel: Channel): void;
+  /** `channel` is past its lifetime and carries subscriptions: move them make-before-break. */
+  rotate(channel: Channel): void;
 }
 
 /** How one dial ended: `null` on success. Dials never reject, so nobody has to catch them. */
@@ -90,8 +96,12 @@ export class ConnectionKeeper {
   maxIdleDestroyCount = 0;
   healthCheckDestroyCount = 0;
 
-  constructor(config: ResolvedPoolConfig, maxInFlightPerConn: number, host: KeeperHost) {
+  /** `maxSendRate`, or `Infinity` (no pacer at all). */
+  readonly #sendRate: number;
+
+  constructor(config: ResolvedPoolConfig, maxInFlightPerConn: number, host: KeeperHost, sendRate = Infinity) {
     this.#config = config;
+    this.#sendRate = sendRate;
     this.#maxInFlight = maxInFlightPerConn;
     this.#host = host;
     this.#observer = {
@@ -126,8 +136,9 @@ export class ConnectionKeeper {
   /**
    * Open one connection (with `endpoints`: on the best one, `first` if given, the next ones if it
    * fails); the host hears how it went first, then the returned promise settles.
+   * @param owned the caller reports a failure itself (a subscription's dial): not to onError here.
    */
-  dial(first?: Endpoint): Promise<DialOutcome> {
+  dial(first?: Endpoint, owned = false): Promise<DialOutcome> {
     if (this.#stopped) return Promise.resolve({ error: poolClosedError('multiplexed pool') });
     this.dialing++;
     const endpoints = this.#endpoints;
@@ -151,7 +162,7 @@ export class ConnectionKeeper {
           // onError: a caller's error never does.
           let failed = 0;
           if (this.dialing === 0 && this.channels.accepting() === 0) failed = this.#host.failQueued(error);
-          if (failed === 0) this.#report(error, 'refill');
+          if (failed === 0 && !owned) this.#report(error, 'refill');
         }
         return { error };
       },
@@ -174,12 +185,23 @@ export class ConnectionKeeper {
     for (let i = 0; i < n; i++) void this.dial(); // never rejects
   }
 
-  /** Take no new request on `channel`; close it once those it carries have settled. */
+  /**
+   * Take no new request on `channel`; close it once those it carries have settled and its
+   * subscriptions have moved (make-before-break, see the pool's subscriptions).
+   */
   drain(channel: Channel): void {
     channel.accepting = false;
     channel.draining = true;
-    if (channel.inFlight === 0) this.retire(channel, 'lifetime');
-    else this.grow(); // its share of the queue needs a replacement
+    if (channel.inFlight === 0 && channel.subscriptions === 0) this.retire(channel, 'lifetime');
+    else {
+      if (channel.subscriptions > 0) this.#host.rotate(channel);
+      this.grow(); // its share of the queue needs a replacement
+    }
+  }
+
+  /** Resolves when one of the dials under way settles (at once when none is). */
+  dialSettled(): Promise<void> {
+    return Promise.race(this.#dials).then(ignore);
   }
 
   /** Close a connection with nothing in flight (drained, idle, or the pool closing). */
@@ -187,6 +209,7 @@ export class ConnectionKeeper {
     channel.accepting = false;
     channel.draining = false;
     this.channels.remove(channel);
+    channel.pacer?.stop();
     if (channel.endpoint !== undefined) channel.endpoint.conns--;
     const conn = channel.conn;
     conn[kObserver](undefined);
@@ -214,6 +237,10 @@ export class ConnectionKeeper {
     // Frames that came before (a greeting, a push right after the handshake) go first, in order.
     conn[kSetMessageHandler](this.#host.onFrame);
     conn[kObserver](this.#observer);
+    if (this.#sendRate !== Infinity) {
+      channel.pacer = new SendRate(this.#sendRate);
+      conn[kSetPacer](channel.pacer); // its pings too
+    }
     channel.endpoint = endpoint;
     this.channels.add(channel);
     this.#host.pump();
@@ -226,6 +253,7 @@ export class ConnectionKeeper {
     channel.accepting = false;
     channel.draining = false;
     this.channels.remove(channel);
+    channel.pacer?.stop();
     // Closed by the peer, the network or its keepalive — not by this pool, nor by a background
     // ping (which counted itself): a failure of its endpoint.
     const endpoint = this.#stopped || channel.destroyReason !== 'closed' ? undefined : channel.endpoint;
@@ -241,6 +269,7 @@ export class ConnectionKeeper {
     if (diagnostics.poolDestroy.hasSubscribers) {
       diagnostics.poolDestroy.publish({ pool: this.#host.pool, reason: channel.destroyReason });
     }
+    this.#host.subscriptionsLost(channel);
     // The close code and reason are known from `closed`, which has already settled: one microtask.
     void conn.closed.then((info) => {
       const error = connectionClosedError(info.code, info.reason, cause);
@@ -401,7 +430,11 @@ export class ConnectionKeeper {
     let destroyed = 0;
     const pings: Promise<void>[] = [];
     for (const channel of [...channels.list]) {
-      if (!channel.accepting) continue;
+      if (!channel.accepting) {
+        // Draining past its lifetime with subscriptions that did not move yet: try again.
+        if (channel.draining && channel.subscriptions > 0) this.#host.rotate(channel);
+        continue;
+      }
       checked++;
       if (isExpired(channel.expiresAt, t)) {
         this.maxLifetimeDestroyCount++;
@@ -410,6 +443,7 @@ export class ConnectionKeeper {
       } else if (channel.inFlight > 0) {
         continue; // busy: neither idle nor in need of a keep-alive ping
       } else if (
+        channel.subscriptions === 0 && // a connection carrying subscriptions is never idle
         isIdleExpired(t - channel.idleSince, config.maxConnIdleTime, channels.accepting(), config.minConns)
       ) {
         this.maxIdleDestroyCount++;

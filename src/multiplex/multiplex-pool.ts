@@ -15,18 +15,24 @@
  * @module
  */
 import { monotonic, now } from '../clock.js';
+import type { Connection } from '../connection/connection.js';
 import type { Message } from '../connection/inbox.js';
 import { kSendNow } from '../connection/internal.js';
 import { channels as diagnostics } from '../diagnostics.js';
-import { invalidConfig, poolClosedError, type WsPoolError } from '../errors.js';
+import { connectionClosedError, invalidConfig, poolClosedError, type WsPoolError } from '../errors.js';
+import { SubscriptionManager, type Settle } from '../subscriptions/manager.js';
+import type { Subscription } from '../subscriptions/subscription.js';
+import type { SubscribeOptions, SubscriptionSpec } from '../subscriptions/types.js';
 import { LinkedList } from '../util/linked-list.js';
 import { redactUrl } from '../util/redact.js';
 import { invalidCallOptions } from '../util/validate.js';
 import type { ResolvedPoolConfig } from '../ws-pool/config.js';
+import { reportBackground } from '../ws-pool/on-error.js';
+import { refillBackoff } from '../ws-pool/policy.js';
 import type { PoolCloseOptions } from '../ws-pool/pool.js';
 import { ReplyList, type Batcher } from './batcher.js';
 import type { Channel, ChannelSet } from './channel.js';
-import type { Codec, Reply } from './codec.js';
+import type { Codec, Decoded, Reply } from './codec.js';
 import { resolveMultiplexConfig, type MultiplexPoolConfig, type RequestOptions } from './config.js';
 import { exhausted, remoteError, requestTimeoutError } from './errors.js';
 import { ConnectionKeeper } from './keeper.js';
@@ -77,6 +83,8 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
   #unmatchedMessages = 0;
   #protocolErrors = 0;
   readonly #owner: PendingOwner;
+  // Typed without Req/Res so that a MultiplexPool<A, B> stays assignable to MultiplexPool<unknown, unknown>.
+  readonly #subscriptions: SubscriptionManager<unknown, unknown, Channel>;
 
   /**
    * Validate `config` synchronously (`WSPOOL_ERR_INVALID_CONFIG` naming the field,
@@ -91,15 +99,23 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
     this.#onMessage = resolved.onMessage;
     this.#registry = new PendingRegistry(resolved.requestTimeout, (request) => this.#expired(request));
     this.#owner = { aborted: (request) => this.#aborted(request) };
-    this.#keeper = new ConnectionKeeper(this.#config, this.#maxInFlight, {
-      pool: this,
-      onFrame: this.#onFrame,
-      queued: () => this.#queue.length,
-      pump: () => this.#pump(),
-      failCarried: (channel, error) => this.#failCarried(channel, error),
-      failQueued: (error) => this.#failQueued(error),
-    });
+    this.#keeper = new ConnectionKeeper(
+      this.#config,
+      this.#maxInFlight,
+      {
+        pool: this,
+        onFrame: this.#onFrame,
+        queued: () => this.#queue.length,
+        pump: () => this.#pump(),
+        failCarried: (channel, error) => this.#failCarried(channel, error),
+        failQueued: (error) => this.#failQueued(error),
+        subscriptionsLost: (channel) => this.#subscriptions.lost(channel),
+        rotate: (channel) => this.#subscriptions.rotate(channel),
+      },
+      resolved.maxSendRate,
+    );
     this.#channels = this.#keeper.channels;
+    this.#subscriptions = this.#subscriptionManager(resolved.maxSubscriptionsPerConn);
     this.#keeper.start();
   }
 
@@ -171,7 +187,7 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
         }
         return batcher !== undefined && batcher.accepts(frame)
           ? batcher.addOneWay(channel, frame)
-          : channel.conn.send(frame);
+          : this.#sendFrame(channel, frame);
       }
     }
     if (this.#queue.length >= this.#config.maxWaiting)
@@ -186,9 +202,32 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
     return promise;
   }
 
+  /**
+   * Start a subscription and resolve, once the server confirmed it, with its handle: iterate it
+   * with `for await`. With a `key` function, `spec.request` is sent like `request()` and the key
+   * its notifications carry is read from the reply; with a fixed key it is sent like `send()` and
+   * is live at once. Subscribers of identical requests (`codec.encode(request, undefined)`) share
+   * one server subscription. The pool keeps it alive: after a connection loss it is re-subscribed
+   * on another connection (`onGap` marks the gap), and it moves make-before-break off connections
+   * past `maxConnLifetime`.
+   *
+   * Rejects `WSPOOL_ERR_REQUEST_TIMEOUT` when not confirmed within `timeout`,
+   * `WSPOOL_ERR_REMOTE` when the server refuses it, `WSPOOL_ERR_POOL_EXHAUSTED` at once when
+   * every connection carries `maxSubscriptionsPerConn` and `maxConns` are open, and with
+   * `signal.reason` on an abort.
+   */
+  subscribe<T = unknown>(
+    spec: SubscriptionSpec<Req, Res>,
+    options?: SubscribeOptions<T>,
+  ): Promise<Subscription<T>> {
+    if (this.#closed) return Promise.reject(poolClosedError(WHAT));
+    return this.#subscriptions.subscribe<T>(spec as SubscriptionSpec<unknown, unknown>, options);
+  }
+
   /** A frozen snapshot of gauges and counters. Cheap and synchronous. */
   stat(): MultiplexPoolStat {
     const keeper = this.#keeper;
+    const subscriptions = this.#subscriptions;
     const stat: MultiplexPoolStat = {
       totalConns: keeper.total,
       constructingConns: keeper.dialing,
@@ -205,6 +244,11 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
       lateReplies: this.#lateReplies,
       unmatchedMessages: this.#unmatchedMessages,
       protocolErrors: this.#protocolErrors,
+      subscriptions: subscriptions.subscriptions,
+      subscribers: subscriptions.subscribers,
+      resubscribeCount: subscriptions.resubscribeCount,
+      droppedNotifications: subscriptions.droppedNotifications,
+      unroutedNotifications: subscriptions.unroutedNotifications,
     };
     const endpoints = keeper.endpointStat();
     return Object.freeze(endpoints === undefined ? stat : { ...stat, endpoints });
@@ -273,7 +317,28 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
     // The channel accepts, so the socket is open: the send cannot fail now. A write error later
     // closes the socket, which fails this request through #connectionClosed. Sent without a
     // promise: one fewer allocation per request on the hot path.
-    channel.conn[kSendNow](frame);
+    const pacer = channel.pacer;
+    if (pacer === undefined || pacer.tryTake()) channel.conn[kSendNow](frame);
+    else {
+      // maxSendRate: it waits its turn; one that expired or lost its socket meanwhile is not sent.
+      pacer.wait((go) => {
+        if (!go || request.state !== RequestState.InFlight || request.channel !== channel) return false;
+        channel.conn[kSendNow](frame);
+        return true;
+      });
+    }
+  }
+
+  /** Write a frame with no reply expected, through the connection's pacer when there is one. */
+  #sendFrame(channel: Channel, frame: string | Uint8Array): Promise<void> {
+    const pacer = channel.pacer;
+    if (pacer === undefined || pacer.tryTake()) return channel.conn.send(frame);
+    return new Promise<void>((resolve, reject) => {
+      pacer.wait((go) => {
+        if (go) channel.conn.send(frame).then(resolve, reject);
+        else reject(connectionClosedError(1006, 'closed before the frame could be sent'));
+      });
+    });
   }
 
   #dispatchOneWay(request: PendingRequest, req: Req, channel: Channel): void {
@@ -284,7 +349,7 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
     const written =
       batcher !== undefined && batcher.accepts(frame)
         ? batcher.addOneWay(channel, frame)
-        : channel.conn.send(frame);
+        : this.#sendFrame(channel, frame);
     written.then(request.resolve, request.reject);
   }
 
@@ -325,8 +390,8 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
   }
 
   /** Every inbound frame of every connection: one function for the pool, no closure per socket. */
-  readonly #onFrame = (message: Message): void => {
-    let reply: Reply<Res> | undefined;
+  readonly #onFrame = (message: Message, conn: Connection): void => {
+    let reply: Decoded<Res>;
     try {
       reply = this.#codec.decode(message);
     } catch {
@@ -335,6 +400,10 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
     }
     if (reply === undefined) {
       this.#push(message);
+      return;
+    }
+    if ('subscription' in reply) {
+      this.#notification(message, conn, reply);
       return;
     }
     this.#deliver(reply);
@@ -369,6 +438,26 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
       const error = remoteError(reply.error);
       if (diagnostics.requestEnd.hasSubscribers) this.#publishEnd(request, error);
       request.reject(error);
+    }
+  }
+
+  /** A notification, or the server's end of a subscription: routed by key on its connection. */
+  #notification(
+    message: Message,
+    conn: Connection,
+    decoded: Exclude<Decoded<Res>, { id: number } | undefined>,
+  ): void {
+    const channel = this.#channels.find(conn);
+    let routed = false;
+    if (channel !== undefined) {
+      routed =
+        'end' in decoded
+          ? this.#subscriptions.end(channel, decoded.subscription, decoded.error)
+          : this.#subscriptions.deliver(channel, decoded.subscription, decoded.value);
+    }
+    if (!routed) {
+      if (channel === undefined) this.#subscriptions.unroutedNotifications++;
+      this.#push(message);
     }
   }
 
@@ -407,7 +496,7 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
     request.channel = null;
     if (--channel.inFlight === 0) {
       channel.idleSince = now();
-      if (channel.draining) this.#keeper.retire(channel, 'lifetime');
+      if (channel.draining && channel.subscriptions === 0) this.#keeper.retire(channel, 'lifetime');
     }
     if (channel.accepting && this.#queue.length > 0) this.#pump();
   }
@@ -465,6 +554,7 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
 
   async #shutdown(timeout: number): Promise<void> {
     this.#closed = true;
+    this.#subscriptions.close(); // iterations end (no throw); pending subscribe() calls reject
     this.#keeper.stop();
     const error = poolClosedError(WHAT);
     this.#failQueued(error);
@@ -472,5 +562,61 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
     this.#batcher?.stop(error);
     this.#registry.stop();
     await this.#keeper.close(timeout); // bound: see ConnectionKeeper.close
+  }
+
+  // ---- subscriptions: the pool's side of src/subscriptions -------------------------------------
+
+  #subscriptionManager(maxSubscriptionsPerConn: number): SubscriptionManager<unknown, unknown, Channel> {
+    const keeper = this.#keeper;
+    const config = this.#config;
+    return new SubscriptionManager<unknown, unknown, Channel>({
+      pool: this,
+      maxConns: config.maxConns,
+      maxSubscriptionsPerConn,
+      requestTimeout: this.#requestTimeout,
+      encode: (req) => this.#codec.encode(req as Req, undefined),
+      carriers: () => this.#channels.list,
+      total: () => keeper.total,
+      dialing: () => keeper.dialing,
+      dial: () => keeper.dial(undefined, true), // its failure is the subscription's to report (or reject)
+      dialSettled: () => keeper.dialSettled(),
+      request: (channel, req, timeout, settle) => this.#requestOn(channel, req, timeout, settle),
+      send: (channel, req) => this.#sendOn(channel, req as Req),
+      released: (channel) => {
+        if (channel.inFlight > 0 || this.#channels.find(channel.conn) !== channel) return;
+        channel.idleSince = now();
+        if (channel.draining) keeper.retire(channel, 'lifetime');
+      },
+      report: (error, phase) => reportBackground(config.onError, error, phase, config.url, this.url),
+      backoff: refillBackoff,
+    });
+  }
+
+  /** A subscription's request on a chosen connection (placement is by subscriptions, not load). */
+  #requestOn(channel: Channel, req: unknown, timeout: number, settle: Settle<unknown>): void {
+    if (this.#closed) return settle.reject(poolClosedError(WHAT));
+    if (this.#channels.find(channel.conn) !== channel || !channel.conn.isOpen) {
+      return settle.reject(connectionClosedError(1006, 'closed before the subscription request was sent'));
+    }
+    const request = new PendingRequest(this.#owner, req, false, monotonic(), timeout, undefined);
+    request.resolve = settle.resolve;
+    request.reject = settle.reject;
+    this.#registry.watch(request);
+    this.#dispatch(request, channel);
+  }
+
+  /** A subscription's message without an id on a chosen connection (fixed keys). */
+  #sendOn(channel: Channel, req: Req): Promise<void> {
+    if (this.#closed) return Promise.reject(poolClosedError(WHAT));
+    if (this.#channels.find(channel.conn) !== channel || !channel.conn.isOpen) {
+      return Promise.reject(connectionClosedError(1006, 'closed before the subscription message was sent'));
+    }
+    let frame: string | Uint8Array;
+    try {
+      frame = this.#codec.encode(req, undefined);
+    } catch (thrown) {
+      return Promise.reject(thrown);
+    }
+    return this.#sendFrame(channel, frame);
   }
 }

@@ -35,6 +35,16 @@ export interface MultiplexPoolStat {
   readonly unmatchedMessages: number;
   /** Counter: frames the codec's `decode` threw on, dropped. */
   readonly protocolErrors: number;
+  /** Gauge: server subscriptions (subscribers of identical requests share one). */
+  readonly subscriptions: number;
+  /** Gauge: subscribers (`Subscription` handles not ended). */
+  readonly subscribers: number;
+  /** Counter: subscriptions re-established after a connection loss (rotations excluded). */
+  readonly resubscribeCount: number;
+  /** Counter: notifications dropped by subscribers with `overflow: 'drop-oldest'`. */
+  readonly droppedNotifications: number;
+  /** Counter: notifications whose key matched no subscription (they go to `onMessage`). */
+  readonly unroutedNotifications: number;
   /** Per endpoint, in config order (pools with `endpoints`; absent with a single `url`). */
   readonly endpoints?: readonly EndpointStat[];
 }

@@ -225,7 +225,14 @@ export async function startTlsEchoServer(opts: EchoServerOptions = {}): Promise<
 
 /** An echo server that can be stopped and started again on the same port (a backend restart). */
 export async function startRestartableEchoServer(opts: EchoServerOptions = {}): Promise<RestartableWsServer> {
-  const handler = echoHandler(opts);
+  return startRestartableScriptedServer(echoHandler(opts), opts);
+}
+
+/** A scripted server ({@link startScriptedServer}) that can be stopped and started again on the same port. */
+export async function startRestartableScriptedServer(
+  handler: ConnectionHandler,
+  opts: WsServerOptions = {},
+): Promise<RestartableWsServer> {
   let current: Listening | undefined = await listenWs(handler, opts, 0);
   let last = current;
   let accepted = 0;

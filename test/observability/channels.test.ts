@@ -81,6 +81,8 @@ describe('channel names', () => {
       'wspool:pool:health-check',
       'wspool:request:start',
       'wspool:request:end',
+      'wspool:subscription:resubscribe',
+      'wspool:subscription:end',
       'wspool:endpoint:eject',
       'wspool:endpoint:readmit',
     ]);

@@ -20,6 +20,9 @@ import {
   type MultiplexPoolConfig,
   type PoolConfig,
   type PoolStat,
+  type SubscribeOptions,
+  type Subscription,
+  type GapInfo,
   type WsPoolErrorCode,
 } from '../../src/index.js';
 import { instrumentPool, type PoolInstrumentation } from '../../src/otel/index.js';
@@ -204,5 +207,34 @@ describe('stat() and errors', () => {
     expectTypeOf<WsPoolError['code']>().toEqualTypeOf<WsPoolErrorCode>();
     expectTypeOf<'WSPOOL_ERR_ACQUIRE_TIMEOUT'>().toExtend<WsPoolErrorCode>();
     expectTypeOf<'WSPOOL_ERR_NOPE'>().not.toExtend<WsPoolErrorCode>();
+  });
+});
+
+describe('subscriptions', () => {
+  it('subscribe<T>() resolves a Subscription<T>: AsyncIterable<T> and AsyncDisposable, with id, key, resubscribes', () => {
+    typeOnly(() => {
+      const rpc = {} as JsonRpcPool;
+      expectTypeOf(rpc.subscribe<{ number: string }>('eth_subscribe', ['newHeads'])).resolves.toEqualTypeOf<
+        Subscription<{ number: string }>
+      >();
+      const sub = {} as Subscription<number>;
+      expectTypeOf(sub).toExtend<AsyncIterable<number>>();
+      expectTypeOf(sub).toExtend<AsyncDisposable>();
+      expectTypeOf(sub.id).toEqualTypeOf<number>();
+      expectTypeOf(sub.key).toEqualTypeOf<string | number | undefined>();
+      expectTypeOf(sub.resubscribes).toEqualTypeOf<number>();
+      expectTypeOf(sub.unsubscribe()).toEqualTypeOf<Promise<void>>();
+      const mux = {} as MultiplexPool<{ op: string }, { id: string }>;
+      // The key function reads the pool's reply type.
+      void mux.subscribe<number>({
+        request: { op: 'sub' },
+        key: (reply) => reply.id,
+        unsubscribe: (key) => ({ op: `unsub ${key}` }),
+      });
+      // @ts-expect-error a request of the wrong type
+      void mux.subscribe({ request: 42, key: 'fixed' });
+    });
+    expectTypeOf<NonNullable<SubscribeOptions<number>['onGap']>>().parameter(0).toEqualTypeOf<GapInfo>();
+    expectTypeOf<SubscribeOptions['overflow']>().toEqualTypeOf<'error' | 'drop-oldest' | undefined>();
   });
 });

@@ -67,7 +67,7 @@ describe('invalid config', () => {
   });
 
   it('a missing url is INVALID_CONFIG naming `url`', () => {
-    const error = thrownBy(() => new Pool({} as PoolConfig), 'WSPOOL_ERR_INVALID_CONFIG');
+    const error = thrownBy(() => new Pool({}), 'WSPOOL_ERR_INVALID_CONFIG');
     expect(error.message).toContain('`url`');
   });
 
