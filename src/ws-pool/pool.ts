@@ -140,7 +140,7 @@ export class Pool implements AsyncDisposable {
     // pending afterRelease hooks) and stops listening when it settles: not a leak, so no
     // MaxListenersExceededWarning past 10 of them.
     setMaxListeners(0, this.#closeAbort.signal);
-    // Likewise every connection closing at once (up to maxConns) listens on the close deadline.
+    // Every closing handshake and beforeClose under way listens on this one (up to maxConns).
     setMaxListeners(0, this.#closeDeadline.signal);
     this.#health = new HealthChecker(resolved.healthCheckPeriod, () => this.#healthCheck());
     this.#refiller = new Refiller(
