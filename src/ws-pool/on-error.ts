@@ -35,17 +35,31 @@ export function reportBackground(
   redactedUrl: string,
 ): void {
   if (onError === undefined) return;
-  const reported =
-    error instanceof WsPoolError
-      ? error
-      : new WsPoolError(
-          'WSPOOL_ERR_CONNECT_FAILED',
-          `A background ${phase} step failed (${error instanceof Error ? error.message : String(error)}); the pool carries on.`,
-          { cause: error instanceof Error ? scrubError(error, url) : error },
-        );
+  const reported = error instanceof WsPoolError ? error : wrapThrown(error, phase, url);
   try {
     onError(reported, Object.freeze({ phase, url: redactedUrl }));
   } catch {
     // A throw inside onError is ignored (documented on `onError`).
   }
+}
+
+/**
+ * A hook's throw as a `WsPoolError`. During close the only hook is `beforeClose`, and the socket is
+ * closed anyway: that is a connection that closed, not a dial that failed.
+ */
+function wrapThrown(thrown: unknown, phase: BackgroundPhase, url: URL): WsPoolError {
+  const what = thrown instanceof Error ? thrown.message : String(thrown);
+  const cause = thrown instanceof Error ? scrubError(thrown, url) : thrown;
+  if (phase === 'close') {
+    return new WsPoolError(
+      'WSPOOL_ERR_CONNECTION_CLOSED',
+      `The beforeClose hook threw (${what}); the connection was closed anyway. Fix the hook.`,
+      { cause },
+    );
+  }
+  return new WsPoolError(
+    'WSPOOL_ERR_CONNECT_FAILED',
+    `A background ${phase} step failed (${what}); the pool carries on and will try again.`,
+    { cause },
+  );
 }

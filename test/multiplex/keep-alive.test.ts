@@ -158,6 +158,7 @@ describe('onError in the multiplexed pool', () => {
     expect(reported[0]!.info.phase).toBe('close');
     expect(reported[0]!.error).toBeInstanceOf(WsPoolError);
     expect(reported[0]!.error.cause).toBe(hookError);
+    expect(reported[0]!.error.code).toBe('WSPOOL_ERR_CONNECTION_CLOSED');
     expect(server.open).toBe(0);
   });
 

@@ -95,6 +95,8 @@ describe('onError', () => {
     expect(seen[0]!.info.phase).toBe('close');
     expect(seen[0]!.error).toBeInstanceOf(WsPoolError);
     expect(seen[0]!.error.cause).toBe(thrown);
+    expect(seen[0]!.error.code).toBe('WSPOOL_ERR_CONNECTION_CLOSED');
+    expect(seen[0]!.error.message).toMatch(/beforeClose hook threw \(logout failed\).*closed anyway/);
   });
 
   it('a throw inside onError is ignored: the pool carries on', async () => {
