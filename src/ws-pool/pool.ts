@@ -12,7 +12,13 @@ import { setMaxListeners } from 'node:events';
 import { MAX_TIMER_MS, monotonic, startTimer, stopTimer, type Timer } from '../clock.js';
 import type { Connection, SendData } from '../connection/connection.js';
 import type { Message, ReadOptions } from '../connection/inbox.js';
-import { kCreate, kObserver, kSetDiscarding, type ConnectionObserver } from '../connection/internal.js';
+import {
+  kCreate,
+  kLastError,
+  kObserver,
+  kSetDiscarding,
+  type ConnectionObserver,
+} from '../connection/internal.js';
 import { channels } from '../diagnostics.js';
 import { invalidConfig, poolClosedError } from '../errors.js';
 import { ResourcePool } from '../pool/resource-pool.js';
@@ -37,7 +43,7 @@ import { openPooledConnection } from './open-connection.js';
 import { redactUrl } from '../util/redact.js';
 import { EndpointSet, type Endpoint, type EndpointHost } from '../endpoints/endpoint-set.js';
 import { endpointReports, openOnEndpoints, probeEndpoint } from './endpoint-dial.js';
-import { WsPoolError } from '../errors.js';
+import { WsPoolError, isWsPoolError } from '../errors.js';
 
 export type { AcquireOptions } from './acquire-options.js';
 
@@ -559,7 +565,16 @@ export class Pool implements AsyncDisposable {
     // frees the slot). An idle one leaves the pool at once.
     for (const resource of this.#core.idleResources) {
       if (resource.value.conn === conn) {
-        destroyEntry(resource, 'closed');
+        const cause = conn[kLastError];
+        if (isWsPoolError(cause, 'WSPOOL_ERR_PING_TIMEOUT')) {
+          // Its keepalive found it dead while idle: a failed health check, like a background
+          // ping's, and nobody else hears of it.
+          this.#counters.healthCheckDestroyCount++;
+          this.#report(cause, 'health-check');
+          destroyEntry(resource, 'ping');
+        } else {
+          destroyEntry(resource, 'closed');
+        }
         return;
       }
     }

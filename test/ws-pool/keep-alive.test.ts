@@ -90,3 +90,27 @@ describe('keepalive in the exclusive pool', () => {
     expect(pool.stat()).toMatchObject({ totalConns: 1, healthCheckDestroyCount: 0 });
   });
 });
+
+describe('an idle connection found dead by its keepalive', () => {
+  it('counts as a failed health check and goes to onError (phase health-check), as in the multiplexed pool', async () => {
+    useFakeClock();
+    const seen: { error: WsPoolError; phase: string }[] = [];
+    const pool = jar.pool({
+      url: server.url,
+      maxConns: 1,
+      keepAliveInterval: 1_000,
+      pingTimeout: 500,
+      healthCheckPeriod: Infinity,
+      onError: (error, info) => void seen.push({ error, phase: info.phase }),
+    });
+    const conn = await within(pool.acquire(), 5_000, 'acquire');
+    server.peer(await whoami(conn)).muted = true;
+    conn.release();
+    await advance(1_600);
+    await until(() => pool.stat().totalConns === 0, 'the dead connection to leave the pool');
+    expect(pool.stat().healthCheckDestroyCount).toBe(1);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.phase).toBe('health-check');
+    expect(seen[0]!.error.code).toBe('WSPOOL_ERR_PING_TIMEOUT');
+  });
+});
