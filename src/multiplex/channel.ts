@@ -14,7 +14,7 @@ import { now } from '../clock.js';
 import type { Connection } from '../connection/connection.js';
 import type { DestroyReason } from '../diagnostics.js';
 import type { SendRate } from '../subscriptions/send-rate.js';
-import type { Carrier } from '../subscriptions/placement.js';
+import { fewestSubscriptions, type Carrier } from '../subscriptions/placement.js';
 import type { SubscriptionKey } from '../subscriptions/types.js';
 import type { Endpoint } from '../endpoints/endpoint-set.js';
 import { leastLoaded, type Load } from './least-loaded.js';
@@ -107,5 +107,13 @@ export class ChannelSet {
       if (channel === undefined || channel.conn.isOpen) return channel;
       channel.accepting = false;
     }
+  }
+
+  /**
+   * Where a new server subscription goes: the accepting channel with the fewest subscriptions,
+   * below `max` (see `fewestSubscriptions`); `undefined` when every one is full.
+   */
+  chooseCarrier(max: number): Channel | undefined {
+    return fewestSubscriptions(this.#list, max);
   }
 }

@@ -37,6 +37,29 @@ export class EndpointChannelSet extends ChannelSet {
     return endpoint === undefined ? undefined : best.get(endpoint);
   }
 
+  /**
+   * Where a new server subscription goes: first the endpoint the balance chooses by subscriptions
+   * — least `(subscriptions + 1) × latency ÷ weight`, or the `'priority'` target — among those with
+   * a connection below `max`; then, within it, the connection with the fewest. `undefined` when no
+   * endpoint has room (the pool then opens a connection, on the endpoint its dial picks).
+   */
+  override chooseCarrier(max: number): Channel | undefined {
+    const endpoints = this.#endpoints;
+    for (const endpoint of endpoints.list) endpoint.subscriptions = 0;
+    const best = new Map<Endpoint, Channel>();
+    for (const channel of this.list) {
+      const endpoint = channel.endpoint;
+      if (endpoint === undefined) continue;
+      endpoint.subscriptions += channel.subscriptions;
+      if (!channel.accepting || channel.subscriptions >= max || !channel.conn.isOpen) continue;
+      const held = best.get(endpoint);
+      if (held === undefined || channel.subscriptions < held.subscriptions) best.set(endpoint, channel);
+    }
+    if (best.size === 0) return undefined;
+    const endpoint = endpoints.pick('subscriptions', undefined, (e) => best.has(e));
+    return endpoint === undefined ? undefined : best.get(endpoint);
+  }
+
   /** Bring each endpoint's `inFlight` up to date (for `stat()` and the choice). */
   countInFlight(): void {
     for (const endpoint of this.#endpoints.list) endpoint.inFlight = 0;

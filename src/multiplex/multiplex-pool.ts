@@ -575,7 +575,7 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
       maxSubscriptionsPerConn,
       requestTimeout: this.#requestTimeout,
       encode: (req) => this.#codec.encode(req as Req, undefined),
-      carriers: () => this.#channels.list,
+      chooseCarrier: (max) => this.#channels.chooseCarrier(max),
       total: () => keeper.total,
       dialing: () => keeper.dialing,
       dial: () => keeper.dial(undefined, true), // its failure is the subscription's to report (or reject)

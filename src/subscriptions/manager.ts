@@ -18,7 +18,7 @@ import { connectionClosedError, isWsPoolError, poolClosedError, type WsPoolError
 import { Pushed, SubscriberBuffer } from './buffer.js';
 import { badKey, confirmTimeout, serverEnded, subscriptionsExhausted } from './errors.js';
 import { resolveSubscribeOptions } from './options.js';
-import { fewestSubscriptions, whenFull, type Carrier } from './placement.js';
+import { whenFull, type Carrier } from './placement.js';
 import { Resubscriber, type ResubscribeTarget } from './resubscribe.js';
 import { Placement, PlacementState, ServerSubscription, coalesceKey } from './server-subscription.js';
 import { Subscription, type SubscriberOwner } from './subscription.js';
@@ -39,8 +39,12 @@ export interface SubscriptionHost<Req, Res, C extends Carrier> {
   readonly requestTimeout: number;
   /** `codec.encode(req, undefined)`: the coalescing key (a throw rejects `subscribe()`). */
   encode(req: Req): string | Uint8Array;
-  /** The open connections, oldest first. */
-  carriers(): readonly C[];
+  /**
+   * The connection a new server subscription goes to, below `max` subscriptions (the pool's
+   * placement: `fewestSubscriptions`, or first the endpoint its balance chooses); `undefined` when
+   * every open connection is full.
+   */
+  chooseCarrier(max: number): C | undefined;
   /** Open plus opening connections. */
   total(): number;
   dialing(): number;
@@ -198,10 +202,12 @@ export class SubscriptionManager<Req, Res, C extends Carrier> implements Subscri
     asNext: boolean,
     onLive: (placement: Placement<C>) => void,
   ): Promise<Placement<C>> {
-    const channel = await this.#carrier(deadline, timeout);
-    if (server.ended) throw poolClosedError('multiplexed pool'); // everyone left meanwhile; unseen
+    const channel = await this.#carrier(deadline, timeout); // counts the subscription on it
+    if (server.ended) {
+      if (--channel.subscriptions === 0) this.#host.released(channel);
+      throw poolClosedError('multiplexed pool'); // everyone left meanwhile; unseen
+    }
     const placement = new Placement<C>(server as Server<unknown, unknown, C>, channel);
-    channel.subscriptions++;
     if (asNext) server.next = placement;
     else server.current = placement;
     const spec = server.spec;
@@ -251,13 +257,21 @@ export class SubscriptionManager<Req, Res, C extends Carrier> implements Subscri
     return placement;
   }
 
-  /** A connection with room for one more subscription, opening one if needed and allowed. */
+  /**
+   * A connection with room for one more subscription, opening one if needed and allowed; the
+   * subscription is already counted on it (the caller takes it off again if it does not stay).
+   */
   async #carrier(deadline: number, timeout: number): Promise<C> {
     const host = this.#host;
     for (;;) {
       if (this.#closed) throw poolClosedError('multiplexed pool');
-      const carrier = fewestSubscriptions(host.carriers(), host.maxSubscriptionsPerConn);
-      if (carrier !== undefined) return carrier;
+      const carrier = host.chooseCarrier(host.maxSubscriptionsPerConn);
+      if (carrier !== undefined) {
+        // Counted now, not when the caller resumes: subscribes issued in one turn must each see
+        // the others' choices, or they all pile onto one connection past maxSubscriptionsPerConn.
+        carrier.subscriptions++;
+        return carrier;
+      }
       const next = whenFull(host.total(), host.dialing(), host.maxConns);
       if (next === 'exhausted') throw subscriptionsExhausted(host.maxSubscriptionsPerConn, host.maxConns);
       // Bound: the dial's connectTimeout and the pool's close (which aborts dials), and the deadline.

@@ -217,6 +217,17 @@ describe('placement', () => {
     expect(server.perSocket().sort()).toEqual([2, 2]);
   });
 
+  it('subscribes issued in one turn spread over the open connections, never past maxSubscriptionsPerConn', async () => {
+    const pool = rpcPool(jar, server.url, { minConns: 3, maxConns: 3, maxSubscriptionsPerConn: 4 });
+    await until(() => server.sockets.length === 3, 'three connections');
+    const subs = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => pool.subscribe('eth_subscribe', [`turn-${i}`])),
+    );
+    expect(subs).toHaveLength(12);
+    expect(server.perSocket()).toEqual([4, 4, 4]);
+    await wsErrorOf(pool.subscribe('eth_subscribe', ['turn-12']), 'WSPOOL_ERR_POOL_EXHAUSTED');
+  });
+
   it('keys are per connection: the same key on two sockets routes to each its own subscriber', async () => {
     const pool = rpcPool(jar, server.url, { maxConns: 2, maxSubscriptionsPerConn: 1 });
     const a = await pool.subscribe<string>('eth_subscribe', ['k-a']);
