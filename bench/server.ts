@@ -70,35 +70,46 @@ function onEchoMessage(this: WebSocket, data: RawData, isBinary: boolean): void 
   this.send(asBuffer(data), { binary: isBinary });
 }
 
-/** Subscription keys handed out per socket (`bench_subscribe`), for the notification fan-in. */
-const keys = new WeakMap<WebSocket, number>();
+/**
+ * Subscription keys of the notification fan-in: unique across sockets, each owned by the socket that
+ * subscribed, as a node pushes a subscription's notifications on the socket that asked for it.
+ */
+let lastKey = 0;
+const owners = new Map<string, WebSocket>();
 
 /**
- * The notification fan-in (suite 3): `bench_subscribe` answers a new key for this socket;
- * the notification `bench_poke [key, n]` makes the server push `n` notifications of that key.
- * `true` when `request` was one of these.
+ * The notification fan-in (suite 3): `bench_subscribe` answers a new key owned by this socket;
+ * the notification `bench_poke [key, n]`, sent on any socket, makes the server push `n`
+ * notifications of that key on its owner's socket. `true` when `request` was one of these.
  */
 function subscriptionMessage(socket: WebSocket, request: Record<string, unknown>): boolean {
   const { id, method, params } = request;
   if (method === 'bench_subscribe') {
-    const key = (keys.get(socket) ?? 0) + 1;
-    keys.set(socket, key);
-    socket.send(JSON.stringify({ jsonrpc: '2.0', id, result: `0x${key.toString(16)}` }));
+    const key = `0x${(++lastKey).toString(16)}`;
+    owners.set(key, socket);
+    socket.send(JSON.stringify({ jsonrpc: '2.0', id, result: key }));
     return true;
   }
   if (method === 'bench_unsubscribe') {
+    if (Array.isArray(params)) owners.delete(String(params[0]));
     socket.send(JSON.stringify({ jsonrpc: '2.0', id, result: true }));
     return true;
   }
   if (method !== 'bench_poke' || !Array.isArray(params)) return false;
   const [key, count] = params as [unknown, number];
+  const owner = owners.get(String(key)) ?? socket;
   const frame = JSON.stringify({
     jsonrpc: '2.0',
     method: 'bench_subscription',
     params: { subscription: key, result: { block: 42, hash: '0x5eed' } },
   });
-  for (let i = 0; i < count; i++) socket.send(frame);
+  for (let i = 0; i < count; i++) owner.send(frame);
   return true;
+}
+
+/** A socket that closed owns no subscription any more. */
+function forgetKeys(this: WebSocket): void {
+  for (const [key, owner] of owners) if (owner === this) owners.delete(key);
 }
 
 function onRpcMessage(this: WebSocket, data: RawData): void {
@@ -140,7 +151,12 @@ const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDefla
 
 server.on('connection', (socket, request) => {
   socket.on('error', ignoreError);
-  socket.on('message', request.url === '/rpc' ? onRpcMessage : onEchoMessage);
+  if (request.url === '/rpc') {
+    socket.on('message', onRpcMessage);
+    socket.on('close', forgetKeys);
+  } else {
+    socket.on('message', onEchoMessage);
+  }
 });
 
 function stop(): void {
