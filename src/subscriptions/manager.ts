@@ -14,6 +14,7 @@
 import { monotonic, now, startTimer, stopTimer } from '../clock.js';
 import { kCreate } from '../connection/internal.js';
 import { channels as diagnostics } from '../diagnostics.js';
+import { raceBounds } from '../util/race-bounds.js';
 import { connectionClosedError, isWsPoolError, poolClosedError, type WsPoolError } from '../errors.js';
 import { Pushed, SubscriberBuffer } from './buffer.js';
 import { badKey, confirmTimeout, serverEnded, subscriptionsExhausted } from './errors.js';
@@ -282,21 +283,10 @@ export class SubscriptionManager<Req, Res, C extends Carrier> implements Subscri
     }
   }
 
+  /** `promise`, unless `deadline` (monotonic ms) passes first: then `REQUEST_TIMEOUT`. */
   #beforeDeadline<V>(promise: Promise<V>, deadline: number, timeout: number): Promise<V> {
     if (deadline === Infinity) return promise;
-    return new Promise<V>((resolve, reject) => {
-      const timer = startTimer(() => reject(confirmTimeout(timeout)), Math.max(0, deadline - monotonic()));
-      promise.then(
-        (value) => {
-          stopTimer(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          stopTimer(timer);
-          reject(error);
-        },
-      );
-    });
+    return raceBounds(promise, [], Math.max(0, deadline - monotonic()), () => confirmTimeout(timeout));
   }
 
   #route(placement: Placement<C>, key: SubscriptionKey): void {
