@@ -195,12 +195,23 @@ export class Subscription<T> implements AsyncIterableIterator<T>, AsyncDisposabl
     }
   }
 
+  /** Settles with {@link DONE} when the iteration is ended (made once, on first need). */
+  #untilStopped(): Promise<typeof DONE> {
+    return (this.#stopped ??= new Promise((resolve) => (this.#resolveStopped = resolve)));
+  }
+
+  /** Ended without an error and nothing left to read: the iteration is over. */
+  #endedCleanly(): boolean {
+    const buffer = this.#buffer;
+    return buffer.ended && buffer.length === 0 && buffer.error === undefined;
+  }
+
   /** `onGap`'s items, or {@link DONE} when the iteration was ended while it ran. */
   async #gapFill(info: GapInfo): Promise<GapFill<T> | typeof DONE> {
     const onGap = this.#onGap;
     if (onGap === undefined) return undefined;
-    const stopped = (this.#stopped ??= new Promise((resolve) => (this.#resolveStopped = resolve)));
-    if (this.#buffer.ended && this.#buffer.length === 0 && this.#buffer.error === undefined) return DONE;
+    const stopped = this.#untilStopped();
+    if (this.#endedCleanly()) return DONE;
     // Raced against the end: an unsubscribe or pool.close() never waits for a slow hook.
     return Promise.race([Promise.resolve(onGap(info)), stopped]);
   }
@@ -222,17 +233,14 @@ export class Subscription<T> implements AsyncIterableIterator<T>, AsyncDisposabl
     const backfill = this.#backfill as Iterator<T> | AsyncIterator<T>;
     let result: IteratorResult<T> | typeof DONE;
     if (this.#backfillAsync) {
-      const stopped = (this.#stopped ??= new Promise((resolve) => (this.#resolveStopped = resolve)));
-      result = await Promise.race([(backfill as AsyncIterator<T>).next(), stopped]);
+      result = await Promise.race([(backfill as AsyncIterator<T>).next(), this.#untilStopped()]);
       if (this.#backfill !== backfill) return DONE; // stopped meanwhile
     } else {
       result = (backfill as Iterator<T>).next();
     }
     if (result.done === true) {
       this.#backfill = undefined;
-      return this.#buffer.ended && this.#buffer.length === 0 && this.#buffer.error === undefined
-        ? DONE
-        : undefined;
+      return this.#endedCleanly() ? DONE : undefined;
     }
     return result;
   }
