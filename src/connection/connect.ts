@@ -11,7 +11,7 @@ import { channels } from '../diagnostics.js';
 import { WsPoolError } from '../errors.js';
 import { redactUrl } from '../util/redact.js';
 import { connectFailed } from './connect-errors.js';
-import { Connection } from './connection.js';
+import { Connection, type Corkable } from './connection.js';
 import { kCreate } from './internal.js';
 import {
   resolveConnectOptions,
@@ -77,6 +77,7 @@ export function dial(
     }
     let settled = false;
     let status: number | undefined;
+    let transport: Corkable | undefined;
 
     const cleanup = (): void => {
       settled = true;
@@ -86,6 +87,7 @@ export function dial(
       socket.off('error', onError);
       socket.off('close', onClose);
       socket.off('unexpected-response', onUnexpectedResponse);
+      socket.off('upgrade', onUpgrade);
     };
     const fail = (error: unknown): void => {
       if (settled) return;
@@ -107,6 +109,7 @@ export function dial(
         closeTimeout: options.closeTimeout,
         keepAliveInterval: options.keepAliveInterval,
         pingTimeout: options.pingTimeout,
+        transport,
       });
       if (channels.connectionOpen.hasSubscribers) {
         channels.connectionOpen.publish({
@@ -134,6 +137,13 @@ export function dial(
       res.resume();
       fail(connectFailed(url, shownUrl, options.protocols, undefined, status));
     };
+    // The socket the WebSocket will run on: the connection corks it to send a turn's frames at once.
+    const onUpgrade = (res: IncomingMessage): void => {
+      const candidate = res.socket as Partial<Corkable> | null;
+      if (typeof candidate?.cork === 'function' && typeof candidate.uncork === 'function') {
+        transport = candidate as Corkable;
+      }
+    };
     const onAbort = (): void => fail(signal?.reason);
     const timer =
       options.connectTimeout === Infinity
@@ -153,6 +163,7 @@ export function dial(
     socket.on('error', onError);
     socket.on('close', onClose);
     socket.on('unexpected-response', onUnexpectedResponse);
+    socket.on('upgrade', onUpgrade);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -2,6 +2,7 @@
 // checks, JSON serialisation failures and send backpressure (sendHighWaterMark).
 import { describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
+import { kSendNow, kTerminate } from '../../src/connection/internal.js';
 import {
   atFakeDate,
   ConnectionJar,
@@ -341,5 +342,53 @@ describe('send on a closed connection', () => {
     }
     await until(() => peer.closedWith !== undefined, 'the server to see the close');
     expect(peer.received).toEqual([]);
+  });
+});
+
+describe('frames sent in one turn on the multiplexed hot path', () => {
+  // The multiplexed pools write with kSendNow; the socket is corked for the rest of the turn, so
+  // the frames of one turn leave in one write instead of one system call each.
+  it('are held until the turn ends, then written together, in order', async () => {
+    const { conn, peer } = await connectPeer(server);
+    jar.add(conn);
+    for (let i = 0; i < 50; i++) conn[kSendNow](`frame ${i}`);
+    // Corked: the bytes wait in the socket's buffer. Uncorked, a write to an idle socket on
+    // loopback is handed to the kernel at once and this is 0.
+    expect(conn.bufferedAmount).toBeGreaterThan(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(conn.bufferedAmount).toBe(0);
+    await until(() => peer.received.length === 50, 'the server to get all 50 frames');
+    expect(peer.received).toEqual(Array.from({ length: 50 }, (_, i) => `frame ${i}`));
+  });
+
+  it('keep their place before a close started in the same turn', async () => {
+    const { conn, peer } = await connectPeer(server);
+    jar.add(conn);
+    conn[kSendNow]('before the close');
+    const closed = conn.close(4002, 'done');
+    await closed;
+    await until(() => peer.closedWith !== undefined, 'the server to see the close');
+    expect(peer.received).toEqual(['before the close']);
+    expect(peer.closedWith).toEqual({ code: 4002, reason: 'done' });
+  });
+
+  it('are dropped without an error when the socket is destroyed in the same turn', async () => {
+    const { conn, peer } = await connectPeer(server);
+    jar.add(conn);
+    const errors: unknown[] = [];
+    const onError = (error: unknown): void => void errors.push(error);
+    process.on('uncaughtException', onError);
+    try {
+      conn[kSendNow]('never leaves');
+      void conn[kTerminate]();
+      const info = await conn.closed;
+      expect(info.wasClean).toBe(false);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(errors).toEqual([]);
+      await until(() => peer.closedWith !== undefined, 'the server to see the socket go');
+      expect(peer.received).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onError);
+    }
   });
 });
