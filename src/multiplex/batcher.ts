@@ -22,7 +22,6 @@ import { startTimer, stopTimer, type Timer } from '../clock.js';
 import { connectionClosedError, invalidConfig } from '../errors.js';
 import { checkDuration, checkInteger, checkKnownKeys } from '../util/validate.js';
 import type { Channel } from './channel.js';
-import type { Reply } from './codec.js';
 import { RequestState, type PendingRequest } from './pending.js';
 
 /** The `batch` option of `JsonRpcPool` in its object form. */
@@ -70,32 +69,46 @@ export function resolveBatchOption(value: unknown): ResolvedBatch | undefined {
 }
 
 /**
- * What `decode` makes of an array of responses to batched calls: every entry that
- * answers a numeric id. Its own `id` (-1) is never a request's, so the pool's lookup misses and
- * it takes the list apart there, off the path of single replies.
+ * What `decode` makes of an array of responses to batched calls: the parsed array itself, taken
+ * apart by {@link each} as the pool settles the calls (no object per entry). Its own `id` (-1) is
+ * never a request's, so the pool's lookup misses and it handles the list there, off the path of
+ * single replies.
  */
 export class ReplyList {
   readonly id = -1;
   readonly ok = true;
-  constructor(readonly value: Reply<unknown>[]) {}
+  constructor(readonly value: readonly unknown[]) {}
+
+  /**
+   * `answer(id, ok, resultOrError)` for every entry that answers a numeric id, in order. Entries
+   * without one (an `id: null` error for an entry the server could not read) match no call.
+   */
+  each(answer: (id: number, ok: boolean, payload: unknown) => void): void {
+    for (const response of this.value) {
+      if (typeof response !== 'object' || response === null) continue;
+      const { id, result, error } = response as { id?: unknown; result?: unknown; error?: unknown };
+      if (typeof id !== 'number') continue;
+      if (error !== undefined && error !== null) answer(id, false, error);
+      else answer(id, true, result);
+    }
+  }
 }
 
 /**
- * The responses in `responses` (a parsed array) that answer numeric ids, or `undefined`
- * when none does (then the array is not a reply to batched calls). Entries without a numeric id
- * (an `id: null` error for an entry the server could not read) match no call and are dropped.
+ * `responses` (a parsed array) as the replies to batched calls when an entry answers a numeric id,
+ * or `undefined` when none does (then the array is not ours: a push). Replies to one batch frame
+ * all carry numeric ids, so the first entry usually decides.
  */
 export function decodeReplyList(responses: readonly unknown[]): ReplyList | undefined {
-  let replies: Reply<unknown>[] | undefined;
   for (const response of responses) {
-    if (typeof response !== 'object' || response === null) continue;
-    const { id, result, error } = response as { id?: unknown; result?: unknown; error?: unknown };
-    if (typeof id !== 'number') continue;
-    (replies ??= []).push(
-      error !== undefined && error !== null ? { id, ok: false, error } : { id, ok: true, value: result },
-    );
+    if (
+      typeof response === 'object' &&
+      response !== null &&
+      typeof (response as { id?: unknown }).id === 'number'
+    )
+      return new ReplyList(responses);
   }
-  return replies === undefined ? undefined : new ReplyList(replies);
+  return undefined;
 }
 
 /** A promise for the write of a batch that carries notifications (they resolve once written). */

@@ -55,6 +55,9 @@ const textDecoder = new TextDecoder();
 export class JsonRpcCodec implements Codec<JsonRpcCall, unknown> {
   #pushFrame: Message | undefined;
   #pushValue: unknown;
+  /** The last method encoded, and its JSON: calls mostly repeat a few methods. */
+  #method = '';
+  #methodJson = '""';
 
   encode(req: JsonRpcCall, id: number | undefined): string {
     if (req instanceof JsonRpcBatch) return encodeBatch(req.calls, id);
@@ -64,7 +67,11 @@ export class JsonRpcCodec implements Codec<JsonRpcCall, unknown> {
     // Params that serialise to nothing (a `toJSON` returning undefined) are left out, as before.
     const params = req.params === undefined ? undefined : (stringify(req.params) as string | undefined);
     const head = id === undefined ? '{"jsonrpc":"2.0","method":' : `{"jsonrpc":"2.0","id":${id},"method":`;
-    const method = JSON.stringify(req.method);
+    if (req.method !== this.#method) {
+      this.#method = req.method;
+      this.#methodJson = JSON.stringify(req.method);
+    }
+    const method = this.#methodJson;
     return params === undefined ? `${head}${method}}` : `${head}${method},"params":${params}}`;
   }
 
@@ -72,8 +79,8 @@ export class JsonRpcCodec implements Codec<JsonRpcCall, unknown> {
     const parsed = JSON.parse(typeof frame === 'string' ? frame : textDecoder.decode(frame)) as unknown;
     if (typeof parsed === 'object' && parsed !== null) {
       if (Array.isArray(parsed)) {
-        // A `callBatch` reply (string ids), else the replies to automatically batched calls.
-        const reply = decodeBatch(parsed) ?? decodeReplyList(parsed);
+        // The replies to automatically batched calls (numeric ids), else a `callBatch` reply (string ids).
+        const reply = decodeReplyList(parsed) ?? decodeBatch(parsed);
         if (reply !== undefined) return reply;
       } else {
         const message = parsed as {

@@ -411,13 +411,16 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
 
   /** Settle the request `reply` answers (each one, for the replies to a batch). */
   #deliver(reply: Reply<Res>): void {
-    const request = this.#registry.get(reply.id);
+    // The answers to batched calls come as one list (its id is no request's).
+    if (reply instanceof ReplyList) reply.each(this.#answer);
+    else if (reply.ok) this.#answer(reply.id, true, reply.value);
+    else this.#answer(reply.id, false, reply.error);
+  }
+
+  /** Settle the request `id` answers: resolve with `payload`, or reject with it as the server's error. */
+  readonly #answer = (id: number, ok: boolean, payload: unknown): void => {
+    const request = this.#registry.get(id);
     if (request === undefined) {
-      // The answers to batched calls come as one list (its id is no request's): off the hot path.
-      if (reply instanceof ReplyList) {
-        for (const entry of reply.value as Reply<Res>[]) this.#deliver(entry);
-        return;
-      }
       this.#lateReplies++; // it timed out or was aborted: its id was forgotten then
       return;
     }
@@ -431,15 +434,15 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
       if (channel.endpoint !== undefined) this.#keeper.replied(channel.endpoint, monotonic() - request.start);
     }
     this.#settle(request);
-    if (reply.ok) {
+    if (ok) {
       if (diagnostics.requestEnd.hasSubscribers) this.#publishEnd(request, undefined);
-      request.resolve(reply.value);
+      request.resolve(payload);
     } else {
-      const error = remoteError(reply.error);
+      const error = remoteError(payload);
       if (diagnostics.requestEnd.hasSubscribers) this.#publishEnd(request, error);
       request.reject(error);
     }
-  }
+  };
 
   /** A notification, or the server's end of a subscription: routed by key on its connection. */
   #notification(
