@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 
-import { JsonRpcPool, Pool, WsPoolError } from '../src/index.js';
+import { JsonRpcPool, Pool, WsPoolError } from './lib/wspool.js';
 import { describeMachine, machineLine } from './lib/machine.js';
 import { startServer, type BenchServer } from './lib/server-process.js';
 

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { createPool } from '../src/index.js';
+import { createPool } from './lib/wspool.js';
 import { startServer } from './lib/server-process.js';
 
 interface ProfileNode {
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   const writesStart = writeSyscalls();
   const serverCpuStart = processCpuMicros(server.pid);
   if (mode === 'rpc' || mode === 'batch') {
-    const { JsonRpcPool } = await import('../src/index.js');
+    const { JsonRpcPool } = await import('./lib/wspool.js');
     const pool = new JsonRpcPool({
       url: server.url('/rpc'),
       minConns: 4,

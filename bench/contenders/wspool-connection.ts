@@ -9,7 +9,7 @@
  * - fill / memory: N connections opened in parallel with `connect()` and held, as raw `ws` does
  *   with its sockets: what a standalone connection costs next to a bare socket.
  */
-import { connect, type Connection } from '../../src/index.js';
+import { connect, type Connection } from '../lib/wspool.js';
 import type { Contender } from '../lib/contender.js';
 
 function openAll(url: string, count: number): Promise<Connection[]> {

@@ -1,12 +1,11 @@
 /**
  * wspool's multiplexed `JsonRpcPool`, with its defaults (4 connections, as the scenario asks).
- * A `JsonRpcPool` already is an `RpcClient`: nothing is wrapped. Until `JsonRpcPool` is exported
- * from src/index.ts this module fails to import and the runner prints it as skipped.
+ * A `JsonRpcPool` already is an `RpcClient`: nothing is wrapped.
  *
  * Notification fan-in: `JsonRpcPool.subscribe()` handles, read with `next()` (what `for await`
  * calls), placed by the pool on `connections` connections (maxSubscriptionsPerConn: their share).
  */
-import { JsonRpcPool, type Subscription } from '../../src/index.js';
+import { JsonRpcPool, type Subscription } from '../lib/wspool.js';
 import type { Contender, SubscriptionClient } from '../lib/contender.js';
 import { openJsonRpcPool } from '../lib/json-rpc-pool.js';
 

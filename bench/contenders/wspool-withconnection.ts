@@ -3,7 +3,7 @@
  * request/reply on a borrowed connection: acquire, the callback (send, read the reply), release.
  * Defaults, as `wspool-pool.ts`.
  */
-import { createPool } from '../../src/index.js';
+import { createPool } from '../lib/wspool.js';
 import type { Contender, EchoClient } from '../lib/contender.js';
 
 const contender: Contender = {

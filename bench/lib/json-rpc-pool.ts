@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { JsonRpcPool, type JsonRpcPoolConfig } from '../../src/index.js';
+import { JsonRpcPool, type JsonRpcPoolConfig } from './wspool.js';
 
 export async function openJsonRpcPool(
   url: string,

@@ -31,6 +31,7 @@ import {
   kDiscardPending,
   kPark,
   kSendNow,
+  SENT,
   kSetMessageHandler,
   kSetPacer,
   kLastError,
@@ -70,7 +71,6 @@ const BINARY = { binary: true } as const;
  * twice, so both keep the two-chunk path.
  */
 const ONE_CHUNK_TEXT = 1024;
-const RESOLVED: Promise<void> = Promise.resolve();
 const kConnection = Symbol('wspool.connection');
 
 interface ConnectionInit {
@@ -580,7 +580,7 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
     // Fast path: room below the high-water mark, so resolve without waiting for the write callback.
     if (buffered + size < mark) {
       writeFrame(ws, data, buffered === 0, undefined);
-      return RESOLVED;
+      return SENT;
     }
     // Slow path: resolve once this frame has been flushed to the kernel, which is when
     // bufferedAmount no longer counts it.

@@ -14,6 +14,11 @@ export const kTerminate = Symbol('wspool.terminate');
 export const kLastError = Symbol('wspool.lastError');
 export const kPark = Symbol('wspool.park');
 export const kSendNow = Symbol('wspool.sendNow');
+/**
+ * The promise every send returns when its frame went out at once (room below
+ * `sendHighWaterMark`): the one-call borrows compare against it to skip a hop.
+ */
+export const SENT: Promise<void> = Promise.resolve();
 export const kSetMessageHandler = Symbol('wspool.setMessageHandler');
 
 /**

@@ -9,9 +9,9 @@
  * acquire it.
  */
 import { setMaxListeners } from 'node:events';
-import { MAX_TIMER_MS, monotonic, startTimer, stopTimer, type Timer } from '../clock.js';
+import { MAX_TIMER_MS, startTimer, stopTimer, type Timer } from '../clock.js';
 import type { Connection, SendData } from '../connection/connection.js';
-import type { Message, ReadOptions } from '../connection/inbox.js';
+import type { Message } from '../connection/inbox.js';
 import {
   kCreate,
   kLastError,
@@ -39,6 +39,7 @@ import type { AcquireOptions } from './acquire-options.js';
 import { invalidCallOptions } from '../util/validate.js';
 import { destroyEntry, newPoolEntry, type PoolEntry } from './entry.js';
 import { HandleReturns } from './handle-returns.js';
+import { borrowFor, exchangeOn, JSON_EXCHANGE, RAW_EXCHANGE, type ExchangeKind } from './borrow.js';
 import { openPooledConnection } from './open-connection.js';
 import { redactUrl } from '../util/redact.js';
 import { EndpointSet, type Endpoint, type EndpointHost } from '../endpoints/endpoint-set.js';
@@ -312,17 +313,8 @@ export class Pool implements AsyncDisposable {
    * with that error, so destroyed (a reply to the failed work may still be on its way and must not
    * reach the next borrower), and the error is rethrown.
    */
-  async withConnection<T>(fn: (conn: PooledConnection) => Promise<T>, options?: AcquireOptions): Promise<T> {
-    const conn = await this.acquire(options); // bound: the acquire's timeout, signal and close()
-    let result: T;
-    try {
-      result = await fn(conn); // bound: the caller's own code
-    } catch (error) {
-      conn.release(error ?? new Error('withConnection callback failed'));
-      throw error;
-    }
-    conn.release();
-    return result;
+  withConnection<T>(fn: (conn: PooledConnection) => Promise<T>, options?: AcquireOptions): Promise<T> {
+    return borrowFor(this.acquire(options), fn);
   }
 
   /**
@@ -334,36 +326,12 @@ export class Pool implements AsyncDisposable {
    * connection is destroyed, never reused, so a late reply can never reach another borrower.
    */
   exchange(data: SendData, options?: AcquireOptions): Promise<Message> {
-    return this.#exchange(options, (conn, readOptions) => conn.exchange(data, readOptions));
+    return exchangeOn(this.acquire(options), RAW_EXCHANGE, data, options);
   }
 
   /** {@link Pool.exchange} with `sendJSON(value)` and `readJSON<T>()`. */
   exchangeJSON<T = unknown>(value: unknown, options?: AcquireOptions): Promise<T> {
-    return this.#exchange(options, (conn, readOptions) => conn.exchangeJSON<T>(value, readOptions));
-  }
-
-  async #exchange<R>(
-    options: AcquireOptions | undefined,
-    run: (conn: PooledConnection, readOptions: ReadOptions | undefined) => Promise<R>,
-  ): Promise<R> {
-    const started = monotonic();
-    const conn = await this.acquire(options); // bound: the deadline, the signal, close()
-    const timeout = options?.timeout;
-    const signal = options?.signal;
-    let readOptions: ReadOptions | undefined;
-    if (timeout !== undefined || signal !== undefined) {
-      const remaining = timeout === undefined ? Infinity : Math.max(0, timeout - (monotonic() - started));
-      readOptions = signal ? { signal, timeout: remaining } : { timeout: remaining };
-    }
-    let reply: R;
-    try {
-      reply = await run(conn, readOptions); // bound: what is left of the deadline, the signal
-    } catch (error) {
-      conn.release(error ?? new Error('exchange failed'));
-      throw error;
-    }
-    conn.release();
-    return reply;
+    return exchangeOn(this.acquire(options), JSON_EXCHANGE as ExchangeKind<T>, value, options);
   }
 
   /** A frozen snapshot of gauges and counters. Cheap and synchronous. */
