@@ -172,7 +172,9 @@ function onRpcMessage(this: WebSocket, data: RawData): void {
 function ignoreError(): void {}
 
 // A deep accept queue (the kernel caps it at somaxconn): the at-scale test opens 10,000 sockets at once.
-const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false, backlog: 65_535 });
+// Port 0 (any free one) unless given as the first argument: a restart binds the port it had.
+const port = Number(process.argv[2] ?? 0);
+const server = new WebSocketServer({ host: '127.0.0.1', port, perMessageDeflate: false, backlog: 65_535 });
 
 server.on('connection', (socket, request) => {
   socket.on('error', ignoreError);
@@ -194,9 +196,9 @@ function stop(): void {
 
 server.on('listening', () => {
   const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  if (process.send !== undefined) process.send({ type: 'ready', port });
-  else console.log(`bench server listening on ws://127.0.0.1:${port} (/echo, /rpc)`);
+  const bound = typeof address === 'object' && address !== null ? address.port : 0;
+  if (process.send !== undefined) process.send({ type: 'ready', port: bound });
+  else console.log(`bench server listening on ws://127.0.0.1:${bound} (/echo, /rpc)`);
 });
 
 process.on('message', (message: unknown) => {

@@ -19,6 +19,7 @@ import { GOAL_COUNT } from './lib/goals.js';
 import type { BenchResults } from './lib/results.js';
 
 const RUN = fileURLToPath(new URL('./run.ts', import.meta.url));
+const RESUBSCRIBE = fileURLToPath(new URL('./resubscribe.ts', import.meta.url));
 /** A quick run takes about 30 s; past this it is hung, not slow. */
 const TIMEOUT_MS = 300_000;
 
@@ -129,11 +130,11 @@ function benchFreeEnv(): NodeJS.ProcessEnv {
 const TAIL_LINES = 40;
 
 /**
- * Runs bench/run.ts in quick mode, writing into `outDir`, its output kept rather than printed;
- * resolves with its exit code and the last lines of its output.
+ * Runs a bench module with `env` (on top of a `BENCH_*`-free environment), its output kept rather
+ * than printed; resolves with its exit code and the last lines of its output.
  */
-function runQuickBench(outDir: string): Promise<{ code: number | null; tail: string }> {
-  const child = forkTs(RUN, [], [], { ...benchFreeEnv(), BENCH_QUICK: '1', BENCH_OUT: outDir }, 'pipe');
+function runBench(module: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; tail: string }> {
+  const child = forkTs(module, [], [], { ...benchFreeEnv(), ...env }, 'pipe');
   let output = '';
   const keep = (chunk: Buffer): void => {
     output += chunk.toString('utf8');
@@ -144,7 +145,7 @@ function runQuickBench(outDir: string): Promise<{ code: number | null; tail: str
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`the quick bench run did not finish within ${TIMEOUT_MS / 1000} s`));
+      reject(new Error(`${module} did not finish within ${TIMEOUT_MS / 1000} s`));
     }, TIMEOUT_MS);
     child.once('error', (error) => {
       clearTimeout(timer);
@@ -161,7 +162,7 @@ function runQuickBench(outDir: string): Promise<{ code: number | null; tail: str
 async function main(): Promise<void> {
   const outDir = await mkdtemp(join(tmpdir(), 'wspool-bench-smoke-'));
   try {
-    const { code, tail } = await runQuickBench(outDir);
+    const { code, tail } = await runBench(RUN, { BENCH_QUICK: '1', BENCH_OUT: outDir });
     if (code !== 0)
       throw new Error(`bench/run.ts exited with code ${String(code)}; its output ended:\n${tail}`);
     const results = JSON.parse(await readFile(join(outDir, 'latest.json'), 'utf8')) as BenchResults;
@@ -171,7 +172,16 @@ async function main(): Promise<void> {
     if (problems.length > 0) {
       throw new Error(`the bench ran but its results are incomplete:\n- ${problems.join('\n- ')}`);
     }
-    console.log('bench smoke: every suite and contender ran; results, Markdown and SVG written');
+    // The restart scenario at a small scale: it fails by itself when a subscription is lost.
+    const resubscribe = await runBench(RESUBSCRIBE, { BENCH_RESUBSCRIBE_COUNT: '400', BENCH_OUT: outDir });
+    if (resubscribe.code !== 0)
+      throw new Error(
+        `bench/resubscribe.ts exited with code ${String(resubscribe.code)}; its output ended:\n${resubscribe.tail}`,
+      );
+    await readFile(join(outDir, 'resubscribe.md'), 'utf8');
+    console.log(
+      'bench smoke: every suite and contender ran; results, Markdown and SVG written; re-subscribe after a restart lost nothing',
+    );
   } finally {
     await rm(outDir, { recursive: true, force: true });
   }

@@ -20,8 +20,9 @@ export interface BenchServer {
   kill(): Promise<void>;
 }
 
-export async function startServer(): Promise<BenchServer> {
-  const child = forkTs(fileURLToPath(new URL('../server.ts', import.meta.url)));
+/** Start the bench server on `listenOn` (0: any free port; a restart passes the port it had). */
+export async function startServer(listenOn = 0): Promise<BenchServer> {
+  const child = forkTs(fileURLToPath(new URL('../server.ts', import.meta.url)), [String(listenOn)]);
   const port = await nextMessage(child, (message) => {
     const ready = message as { type?: unknown; port?: unknown };
     return ready.type === 'ready' && typeof ready.port === 'number' ? ready.port : undefined;
