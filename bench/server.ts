@@ -76,42 +76,48 @@ function onEchoMessage(this: WebSocket, data: RawData, isBinary: boolean): void 
  * subscribed, as a node pushes a subscription's notifications on the socket that asked for it.
  */
 let lastKey = 0;
-const owners = new Map<string, WebSocket>();
+/** Each key's socket, and the method its notifications carry. */
+const owners = new Map<string, { socket: WebSocket; notify: string }>();
 
 /**
- * The notification fan-in (suite 3): `bench_subscribe` answers a new key owned by this socket;
- * the notification `bench_poke [key, n]`, sent on any socket, makes the server push `n`
- * notifications of that key on its owner's socket. `true` when `request` was one of these.
+ * The notification fan-in (suite 3): `bench_subscribe` (or `eth_subscribe`, for clients that
+ * only speak that) answers a new key owned by this socket; the notification `bench_poke [key, n]`,
+ * sent on any socket, makes the server push `n` notifications of that key on its owner's socket,
+ * as `bench_subscription` (`eth_subscription`). `true` when `request` was one of these.
  */
 function subscriptionMessage(socket: WebSocket, request: Record<string, unknown>): boolean {
   const { id, method, params } = request;
-  if (method === 'bench_subscribe') {
+  if (method === 'bench_subscribe' || method === 'eth_subscribe') {
     const key = `0x${(++lastKey).toString(16)}`;
-    owners.set(key, socket);
+    owners.set(key, {
+      socket,
+      notify: method === 'eth_subscribe' ? 'eth_subscription' : 'bench_subscription',
+    });
     socket.send(JSON.stringify({ jsonrpc: '2.0', id, result: key }));
     return true;
   }
-  if (method === 'bench_unsubscribe') {
+  if (method === 'bench_unsubscribe' || method === 'eth_unsubscribe') {
     if (Array.isArray(params)) owners.delete(String(params[0]));
     socket.send(JSON.stringify({ jsonrpc: '2.0', id, result: true }));
     return true;
   }
   if (method !== 'bench_poke' || !Array.isArray(params)) return false;
   const [key, count] = params as [unknown, number];
-  const owner = owners.get(String(key)) ?? socket;
-  corkTurn(owner);
+  const owner = owners.get(String(key));
+  const target = owner?.socket ?? socket;
+  corkTurn(target);
   const frame = JSON.stringify({
     jsonrpc: '2.0',
-    method: 'bench_subscription',
+    method: owner?.notify ?? 'bench_subscription',
     params: { subscription: key, result: { block: 42, hash: '0x5eed' } },
   });
-  for (let i = 0; i < count; i++) owner.send(frame);
+  for (let i = 0; i < count; i++) target.send(frame);
   return true;
 }
 
 /** A socket that closed owns no subscription any more. */
 function forgetKeys(this: WebSocket): void {
-  for (const [key, owner] of owners) if (owner === this) owners.delete(key);
+  for (const [key, owner] of owners) if (owner.socket === this) owners.delete(key);
 }
 
 /**

@@ -112,6 +112,7 @@ const GOALS: readonly Goal[] = [
     atLeast: 1.2,
   },
   { kind: 'cpu-vs-peers', scenario: 'json-rpc', subject: 'wspool-jsonrpc', peers: RPC_PEERS, atMost: 0.8 },
+  { kind: 'throughput', scenario: 'notifications', subject: 'wspool-jsonrpc', versus: 'viem', atLeast: 2 },
   {
     kind: 'throughput',
     scenario: 'json-rpc',
