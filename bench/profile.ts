@@ -1,5 +1,5 @@
 /**
- * CPU profile of one hot path, for speed work: `npx tsx bench/profile.ts [echo|acquire|rpc|batch]` runs it
+ * CPU profile of one hot path, for speed work: `npx tsx bench/profile.ts [echo|exchange|acquire|rpc|batch]` runs it
  * for a few seconds against the bench server (its own process) and prints the top functions by
  * self time from a V8 CPU profile taken in-process with `node:inspector`.
  */
@@ -74,6 +74,11 @@ async function main(): Promise<void> {
     await Promise.all(
       Array.from({ length: mode === 'acquire' ? 100 : 64 }, async () => {
         while (Date.now() < until) {
+          if (mode === 'exchange') {
+            await pool.exchange(payload);
+            ops++;
+            continue;
+          }
           const conn = await pool.acquire();
           if (mode !== 'acquire') {
             await conn.sendMessage(payload);
