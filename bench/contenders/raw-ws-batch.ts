@@ -9,26 +9,16 @@ import type WebSocket from 'ws';
 import type { RawData } from 'ws';
 
 import type { Contender, RpcClient } from '../lib/contender.js';
+import { settle, wireSockets, type Answer, type Pending } from '../lib/pending-calls.js';
 import { closeSocket, openSocket } from '../lib/ws-link.js';
 
 const MAX_BATCH = 100;
-
-interface Pending {
-  resolve(value: unknown): void;
-  reject(error: Error): void;
-}
 
 interface Call {
   jsonrpc: '2.0';
   id: number;
   method: string;
   params: unknown[];
-}
-
-interface Answer {
-  id: number;
-  result?: unknown;
-  error?: { message: string };
 }
 
 class BatchingRpc implements RpcClient {
@@ -50,12 +40,7 @@ class BatchingRpc implements RpcClient {
   constructor(sockets: readonly WebSocket[]) {
     this.#sockets = sockets;
     this.#open = sockets.map(() => []);
-    const onMessage = (data: RawData): void => this.#onMessage(data);
-    const onClose = (): void => this.#failAll(new Error('socket closed'));
-    for (const socket of sockets) {
-      socket.on('message', onMessage);
-      socket.on('close', onClose);
-    }
+    wireSockets(sockets, this.#pending, (data) => this.#onMessage(data));
   }
 
   call(method: string, params: unknown[]): Promise<unknown> {
@@ -85,21 +70,8 @@ class BatchingRpc implements RpcClient {
 
   #onMessage(data: RawData): void {
     const parsed = JSON.parse((data as Buffer).toString('utf8')) as Answer | Answer[];
-    if (Array.isArray(parsed)) for (const answer of parsed) this.#settle(answer);
-    else this.#settle(parsed);
-  }
-
-  #settle(answer: Answer): void {
-    const pending = this.#pending.get(answer.id);
-    if (pending === undefined) return;
-    this.#pending.delete(answer.id);
-    if (answer.error === undefined) pending.resolve(answer.result);
-    else pending.reject(new Error(answer.error.message));
-  }
-
-  #failAll(error: Error): void {
-    for (const pending of this.#pending.values()) pending.reject(error);
-    this.#pending.clear();
+    if (Array.isArray(parsed)) for (const answer of parsed) settle(this.#pending, answer);
+    else settle(this.#pending, parsed);
   }
 }
 

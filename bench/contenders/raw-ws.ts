@@ -13,6 +13,7 @@ import type WebSocket from 'ws';
 import type { RawData } from 'ws';
 
 import type { Contender, EchoWorkers, RpcClient, SubscriptionClient } from '../lib/contender.js';
+import { settle, wireSockets, type Answer, type Pending } from '../lib/pending-calls.js';
 import { closeSocket, openSocket, TextLink } from '../lib/ws-link.js';
 
 function openAll(url: string, count: number): Promise<WebSocket[]> {
@@ -21,11 +22,6 @@ function openAll(url: string, count: number): Promise<WebSocket[]> {
 
 async function closeAll(sockets: readonly WebSocket[]): Promise<void> {
   await Promise.all(sockets.map((socket) => closeSocket(socket)));
-}
-
-interface Pending {
-  resolve(value: unknown): void;
-  reject(error: Error): void;
 }
 
 /** JSON-RPC 2.0 over a few sockets with an id map, as one would write it by hand. */
@@ -37,12 +33,7 @@ class PipelinedRpc implements RpcClient {
 
   constructor(sockets: readonly WebSocket[]) {
     this.#sockets = sockets;
-    const onMessage = (data: RawData): void => this.#onMessage(data);
-    const onClose = (): void => this.#failAll(new Error('socket closed'));
-    for (const socket of sockets) {
-      socket.on('message', onMessage);
-      socket.on('close', onClose);
-    }
+    wireSockets(sockets, this.#pending, (data) => this.#onMessage(data));
   }
 
   call(method: string, params: unknown[]): Promise<unknown> {
@@ -60,21 +51,7 @@ class PipelinedRpc implements RpcClient {
   }
 
   #onMessage(data: RawData): void {
-    const reply = JSON.parse((data as Buffer).toString('utf8')) as {
-      id: number;
-      result?: unknown;
-      error?: { message: string };
-    };
-    const pending = this.#pending.get(reply.id);
-    if (pending === undefined) return;
-    this.#pending.delete(reply.id);
-    if (reply.error === undefined) pending.resolve(reply.result);
-    else pending.reject(new Error(reply.error.message));
-  }
-
-  #failAll(error: Error): void {
-    for (const pending of this.#pending.values()) pending.reject(error);
-    this.#pending.clear();
+    settle(this.#pending, JSON.parse((data as Buffer).toString('utf8')) as Answer);
   }
 }
 
