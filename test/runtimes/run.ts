@@ -62,7 +62,10 @@ async function ensureInstalled(): Promise<void> {
   });
 }
 
-/** Echo server for the smoke suite; also answers JSON-RPC `add`, `count`, and refuses `/refuse`. */
+/**
+ * Echo server for the smoke suite; also answers JSON-RPC `add` and `tick_subscribe` (a key, then
+ * three notifications 1, 2, 3 of it), `count`, and refuses `/refuse`.
+ */
 async function startServer(): Promise<{ url: string; close(): Promise<void> }> {
   const server = new WebSocketServer({
     host: '127.0.0.1',
@@ -76,6 +79,17 @@ async function startServer(): Promise<{ url: string; close(): Promise<void> }> {
       if (text === 'count') return socket.send(`open ${server.clients.size}`);
       const rpc = text === undefined ? undefined : answerRpc(text);
       socket.send(rpc ?? data, { binary: isBinary });
+      // A subscription: right behind the confirming reply, as a node pushes, three notifications.
+      const key = rpc === undefined ? undefined : subscribedKey(rpc);
+      for (let n = 1; key !== undefined && n <= 3; n++) {
+        socket.send(
+          JSON.stringify({
+            jsonrpc: '2.0',
+            method: 'tick_subscription',
+            params: { subscription: key, result: n },
+          }),
+        );
+      }
     });
   });
   const { port } = server.address() as AddressInfo;
@@ -98,6 +112,8 @@ function answerRpc(text: string): string | undefined {
     return undefined;
   }
   const answer = (call: { id?: unknown; method?: unknown; params?: unknown }): object => {
+    if (call.method === 'tick_subscribe') return { jsonrpc: '2.0', id: call.id, result: `tick-${++lastKey}` };
+    if (call.method === 'tick_unsubscribe') return { jsonrpc: '2.0', id: call.id, result: true };
     const [a, b] = call.params as [number, number];
     return call.method === 'add'
       ? { jsonrpc: '2.0', id: call.id, result: a + b }
@@ -106,6 +122,14 @@ function answerRpc(text: string): string | undefined {
   if (Array.isArray(parsed)) return JSON.stringify(parsed.map((call) => answer(call as object)));
   const call = (parsed ?? {}) as { jsonrpc?: string; method?: unknown };
   return call.jsonrpc === '2.0' && typeof call.method === 'string' ? JSON.stringify(answer(call)) : undefined;
+}
+
+let lastKey = 0;
+
+/** The key a `tick_subscribe` reply carries, if `reply` is one. */
+function subscribedKey(reply: string): string | undefined {
+  const parsed = JSON.parse(reply) as { result?: unknown };
+  return typeof parsed.result === 'string' && parsed.result.startsWith('tick-') ? parsed.result : undefined;
 }
 
 /** Runs the smoke suite on `runtime`; resolves with its verdict line, rejects with its output. */

@@ -6,7 +6,7 @@
 // passed. It never calls process.exit: the process must end by itself once every pool and
 // connection is closed, so a socket or timer left behind shows as a hang (run.ts times it out).
 //
-// A new feature adds its check to CHECKS (subscriptions and endpoints go here when they land).
+// A new feature adds its check to CHECKS.
 
 /* global process, URL, console -- the globals every one of these runtimes has */
 
@@ -101,6 +101,41 @@ const CHECKS = {
         { method: 'add', params: [4, 5] },
       ]);
       expectEqual(batch, [5, 9], 'batch');
+    } finally {
+      await rpc.close();
+    }
+  },
+
+  async subscriptions() {
+    // The server pushes three notifications right behind the confirming reply.
+    const rpc = new JsonRpcPool({ url, maxConns: 1 });
+    try {
+      const subscription = await rpc.subscribe('tick_subscribe', []);
+      const got = [];
+      for await (const value of subscription) {
+        got.push(value);
+        if (got.length === 3) break; // ends the subscription: tick_unsubscribe
+      }
+      expectEqual(got, [1, 2, 3], 'notifications');
+      expectEqual(rpc.stat().subscriptions, 0, 'server subscriptions after the loop ended');
+    } finally {
+      await rpc.close();
+    }
+  },
+
+  async endpoints() {
+    // One endpoint refuses every upgrade (HTTP 403): the pool ejects it and serves from the other.
+    const refused = new URL('/refuse', url).href;
+    const rpc = new JsonRpcPool({ endpoints: [refused, url], maxConns: 2 });
+    try {
+      const sums = await Promise.all(Array.from({ length: 10 }, (_, i) => rpc.call('add', [i, 1])));
+      expectEqual(
+        sums,
+        Array.from({ length: 10 }, (_, i) => i + 1),
+        'calls over the healthy endpoint',
+      );
+      const [bad, good] = rpc.stat().endpoints;
+      expectEqual([bad.openConns, good.openConns > 0], [0, true], 'open connections per endpoint');
     } finally {
       await rpc.close();
     }
