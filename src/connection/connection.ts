@@ -71,6 +71,16 @@ const BINARY = { binary: true } as const;
  * twice, so both keep the two-chunk path.
  */
 const ONE_CHUNK_TEXT = 1024;
+
+/**
+ * A corked turn is flushed early every this many frames, or once this many bytes wait: the peer
+ * starts on the first requests while the turn goes on. Holding a whole 256-request turn on one
+ * socket until its end took the client and the server in turns instead of side by side: on one
+ * connection that cut throughput from ~95 k to ~65 k req/s; flushing every 64 frames gave ~130 k
+ * (16 to 128 all measured alike; 64 keeps a usual turn on a shared connection in one write).
+ */
+const CORK_FRAMES = 64;
+const CORK_BYTES = 64 * 1024;
 const kConnection = Symbol('wspool.connection');
 
 interface ConnectionInit {
@@ -145,6 +155,8 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
   readonly #transport: Corkable | undefined;
   /** The transport is corked until the end of this turn (see {@link kSendNow}). */
   #corked = false;
+  /** Frames written since the transport was last flushed in this turn. */
+  #corkedFrames = 0;
 
   static {
     uncorkTurn = (conn) => {
@@ -450,14 +462,26 @@ export class Connection implements AsyncDisposable, AsyncIterable<Message> {
     const ws = this.#ws;
     const idle = ws.bufferedAmount === 0;
     // The frames of one turn (the requests its callers issued, a burst of re-subscribes) leave in
-    // one write at the turn's end instead of one system call each: on loopback that halves the
-    // client's CPU per request. `nextTick` runs once the turn's microtasks have run, before any I/O.
-    if (!this.#corked && this.#transport !== undefined) {
+    // one write at the turn's end (or every CORK_FRAMES frames) instead of one system call each: on
+    // loopback that cut the client's CPU per request by a third. `nextTick` runs once the turn's
+    // microtasks have run, before any I/O.
+    const transport = this.#transport;
+    if (transport === undefined) {
+      writeFrame(ws, frame, idle, undefined);
+      return;
+    }
+    if (!this.#corked) {
       this.#corked = true;
-      this.#transport.cork();
+      this.#corkedFrames = 0;
+      transport.cork();
       process.nextTick(uncorkTurn, this);
     }
     writeFrame(ws, frame, idle, undefined);
+    if (++this.#corkedFrames >= CORK_FRAMES || ws.bufferedAmount >= CORK_BYTES) {
+      this.#corkedFrames = 0;
+      transport.uncork();
+      transport.cork();
+    }
   }
 
   /** @internal The inbox is full: pause the socket (TCP backpressure). */

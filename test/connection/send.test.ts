@@ -361,6 +361,18 @@ describe('frames sent in one turn on the multiplexed hot path', () => {
     expect(peer.received).toEqual(Array.from({ length: 50 }, (_, i) => `frame ${i}`));
   });
 
+  it('are flushed every 64 frames in a long turn, so the peer can start on them', async () => {
+    const { conn, peer } = await connectPeer(server);
+    jar.add(conn);
+    for (let i = 0; i < 64; i++) conn[kSendNow](`frame ${i}`);
+    // The 64th frame flushed the turn so far: on loopback the kernel takes it at once.
+    expect(conn.bufferedAmount).toBe(0);
+    conn[kSendNow]('frame 64');
+    expect(conn.bufferedAmount).toBeGreaterThan(0); // held again until the turn ends
+    await until(() => peer.received.length === 65, 'the server to get all 65 frames');
+    expect(peer.received).toEqual(Array.from({ length: 65 }, (_, i) => `frame ${i}`));
+  });
+
   it('keep their place before a close started in the same turn', async () => {
     const { conn, peer } = await connectPeer(server);
     jar.add(conn);
