@@ -154,13 +154,9 @@ export class Batcher {
     this.flush();
   };
 
-  /** Whether a request is one call (or notification), which can join a batch. */
-  readonly #joins: (req: unknown) => boolean;
-
-  constructor(options: ResolvedBatch, joins: (req: unknown) => boolean) {
+  constructor(options: ResolvedBatch) {
     this.#maxSize = options.maxSize;
     this.#wait = options.wait;
-    this.#joins = joins;
   }
 
   /**
@@ -175,12 +171,11 @@ export class Batcher {
   }
 
   /**
-   * Whether `req`, encoded as `frame`, can join a batch: JSON text of one call or notification. A
-   * `callBatch` (already an array) is sent on its own. Decided from the request, not the text:
-   * reading a character of the freshly concatenated text would flatten it, a copy per call.
+   * Whether `frame` can join a batch: JSON text of one object. A `callBatch` frame (already an
+   * array) is sent on its own.
    */
-  accepts(req: unknown, frame: string | Uint8Array): frame is string {
-    return typeof frame === 'string' && this.#joins(req);
+  accepts(frame: string | Uint8Array): frame is string {
+    return typeof frame === 'string' && frame.charCodeAt(0) === 0x7b; // '{'
   }
 
   /** Add a sent call (in the registry, counted on `channel`) to the batch for `channel`. */

@@ -94,7 +94,7 @@ export class JsonRpcPool extends MultiplexPool<JsonRpcCall, unknown> {
     // Batching is taken here; the pool below only gets a batcher (after construction).
     delete shared['batch'];
     super(shared as unknown as MultiplexPoolConfig<JsonRpcCall, unknown>);
-    if (batch !== undefined) this[kUseBatcher](new Batcher(batch, isOneCall));
+    if (batch !== undefined) this[kUseBatcher](new Batcher(batch));
   }
 
   /**
@@ -209,9 +209,4 @@ export class JsonRpcPool extends MultiplexPool<JsonRpcCall, unknown> {
   override [kRequestMethod](req: JsonRpcCall): string {
     return req instanceof JsonRpcBatch ? 'batch' : req.method;
   }
-}
-
-/** A call or notification (not a `callBatch`): it can join an automatic batch. */
-function isOneCall(req: unknown): boolean {
-  return !(req instanceof JsonRpcBatch);
 }

@@ -185,7 +185,7 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
         } catch (thrown) {
           return Promise.reject(thrown);
         }
-        return batcher !== undefined && batcher.accepts(req, frame)
+        return batcher !== undefined && batcher.accepts(frame)
           ? batcher.addOneWay(channel, frame)
           : this.#sendFrame(channel, frame);
       }
@@ -310,7 +310,7 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
     this.#requestCount++;
     if (diagnostics.requestStart.hasSubscribers) this.#publishStart(request, req);
     const batcher = this.#batcher;
-    if (batcher !== undefined && batcher.accepts(req, frame)) {
+    if (batcher !== undefined && batcher.accepts(frame)) {
       batcher.add(channel, request, frame);
       return;
     }
@@ -347,7 +347,7 @@ export class MultiplexPool<Req, Res> implements AsyncDisposable {
     this.#settle(request);
     const batcher = this.#batcher;
     const written =
-      batcher !== undefined && batcher.accepts(req, frame)
+      batcher !== undefined && batcher.accepts(frame)
         ? batcher.addOneWay(channel, frame)
         : this.#sendFrame(channel, frame);
     written.then(request.resolve, request.reject);
