@@ -35,6 +35,18 @@ describe('encode', () => {
     );
   });
 
+  it('the INVALID_JSON error carries the params that could not be serialised as error.data', () => {
+    const params = [1n];
+    let thrown: unknown;
+    try {
+      codec().encode({ method: 'm', params }, 1);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(WsPoolError);
+    expect((thrown as WsPoolError).data).toBe(params);
+  });
+
   it('a batch gives each call the id "<batch id>:<index>"', () => {
     const frame = codec().encode(
       new JsonRpcBatch([{ method: 'a' }, { method: 'b', params: [1] }]) as never,
