@@ -24,10 +24,16 @@ export function runExchange<R>(
   const { signal, timeout = Infinity } = options;
   if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
   const started = monotonic();
-  return boundedSend(send(), timeout, signal).then(() => {
-    const remaining = timeout === Infinity ? Infinity : Math.max(0, timeout - (monotonic() - started));
-    return read(signal ? { signal, timeout: remaining } : { timeout: remaining });
-  });
+  return boundedSend(send(), timeout, signal).then(() => read(optionsLeft(started, timeout, signal)));
+}
+
+/**
+ * Read options for what is left of `timeout` ms counted from `started` (a {@link monotonic} read),
+ * with `signal`: the rest of one deadline that covers several steps.
+ */
+export function optionsLeft(started: number, timeout: number, signal: AbortSignal | undefined): ReadOptions {
+  const remaining = timeout === Infinity ? Infinity : Math.max(0, timeout - (monotonic() - started));
+  return signal ? { signal, timeout: remaining } : { timeout: remaining };
 }
 
 /** `sending`, unless `timeout` ms pass or `signal` aborts first. */

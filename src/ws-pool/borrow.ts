@@ -10,6 +10,7 @@
  */
 import type { SendData } from '../connection/connection.js';
 import type { Message, ReadOptions } from '../connection/inbox.js';
+import { optionsLeft } from '../connection/exchange.js';
 import { SENT } from '../connection/internal.js';
 import { monotonic } from '../clock.js';
 import type { AcquireOptions } from './acquire-options.js';
@@ -83,11 +84,10 @@ export function exchangeOn<R>(
         conn.release(error ?? new Error('exchange failed'));
         reject(error);
       };
-      let readOptions: ReadOptions | undefined;
-      if (timeout !== undefined) {
-        const remaining = Math.max(0, timeout - (monotonic() - started));
-        readOptions = signal === undefined ? { timeout: remaining } : { signal, timeout: remaining };
-      } else if (signal !== undefined) readOptions = { signal };
+      const readOptions =
+        timeout === undefined && signal === undefined
+          ? undefined
+          : optionsLeft(started, timeout ?? Infinity, signal);
       const sent = kind.send(conn, request);
       if (sent !== SENT) sent.then(undefined, failed);
       kind.read(conn, readOptions).then((reply) => {
