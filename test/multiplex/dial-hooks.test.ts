@@ -2,7 +2,8 @@
 // or afterConnect that never settles is raced against close(), close({ timeout }), the request's
 // timeout and its abort. close() never waits for the hook, and the socket afterConnect held is closed.
 import { describe, expect, it, vi } from 'vitest';
-import { JsonRpcPool, type Connection, type JsonRpcPoolConfig } from '../../src/index.js';
+import { JsonRpcPool } from '../../src/index.js';
+import { hangingHook, newHang } from '../helpers/hooks.js';
 import { startRpcServer } from './json-rpc-server.js';
 import { PoolJar, track, until, useFakeClock, useSuiteServer, type Outcome } from './support.js';
 
@@ -22,25 +23,14 @@ describe.each(['beforeConnect', 'afterConnect'] as const)('%s that never settles
     'loses to %s',
     async (bound) => {
       useFakeClock();
-      let entered = false;
-      let read: Outcome<string> | undefined;
-      const hooks: Partial<JsonRpcPoolConfig> =
-        hook === 'beforeConnect'
-          ? {
-              beforeConnect: () => {
-                entered = true;
-                return new Promise<void>(() => undefined);
-              },
-            }
-          : {
-              afterConnect: (conn: Connection) => {
-                entered = true;
-                read = track(conn.readMessage());
-                return new Promise<void>(() => undefined);
-              },
-            };
+      const hang = newHang();
       const pool = jar.add(
-        new JsonRpcPool({ url: server.url, maxConns: 1, healthCheckPeriod: Infinity, ...hooks }),
+        new JsonRpcPool({
+          url: server.url,
+          maxConns: 1,
+          healthCheckPeriod: Infinity,
+          ...hangingHook(hook, hang),
+        }),
       );
       const controller = new AbortController();
       const calling = track(
@@ -54,7 +44,7 @@ describe.each(['beforeConnect', 'afterConnect'] as const)('%s that never settles
               : {},
         ),
       );
-      await until(() => entered, `${hook} to start`);
+      await until(() => hang.entered, `${hook} to start`);
       const reason = new Error('gave up');
       let closing: Outcome<void> | undefined;
       if (bound === 'close()') closing = track(pool.close());
@@ -71,8 +61,9 @@ describe.each(['beforeConnect', 'afterConnect'] as const)('%s that never settles
       await until(() => closing.status === 'fulfilled', 'close() with the hook still pending');
       await until(() => server.open === 0, 'the server to see every socket closed');
       expect(pool.stat().totalConns).toBe(0);
+      const read = hang.read;
       if (read !== undefined) {
-        await until(() => read!.status !== 'pending', 'the hook’s pending read to reject');
+        await until(() => read.status !== 'pending', 'the hook’s pending read to reject');
         expect(read.status).toBe('rejected');
       }
     },

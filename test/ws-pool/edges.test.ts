@@ -8,6 +8,8 @@ import { startTcpProxy } from '../helpers/index.js';
 import {
   PoolJar,
   gauges,
+  hangingHook,
+  newHang,
   startPeerServer,
   statOf,
   track,
@@ -48,17 +50,10 @@ describe('defect 1: a new connection inside a dial hook never holds up close()',
   });
 
   it('close({ timeout: 0 }) resolves while beforeConnect never settles', async () => {
-    let entered = false;
-    const pool = jar.pool({
-      url: server.url,
-      maxConns: 1,
-      beforeConnect: () => {
-        entered = true;
-        return new Promise<void>(() => undefined);
-      },
-    });
+    const hang = newHang();
+    const pool = jar.pool({ url: server.url, maxConns: 1, ...hangingHook('beforeConnect', hang) });
     const acquiring = track(pool.acquire());
-    await until(() => entered, 'beforeConnect to start');
+    await until(() => hang.entered, 'beforeConnect to start');
     await within(pool.close({ timeout: 0 }), 2_000, 'close({ timeout: 0 }) with beforeConnect pending');
     expect(acquiring.error).toMatchObject({ code: 'WSPOOL_ERR_POOL_CLOSED' });
     expect(statOf(pool).totalConns).toBe(0);
@@ -68,17 +63,10 @@ describe('defect 1: a new connection inside a dial hook never holds up close()',
 describe('defect 2: the acquire deadline and signal bound beforeAcquire', () => {
   it('acquire({ timeout }) rejects ACQUIRE_TIMEOUT on time while beforeAcquire hangs; that connection is destroyed', async () => {
     useFakeClock();
-    let entered = false;
-    const pool = jar.pool({
-      url: server.url,
-      maxConns: 1,
-      beforeAcquire: () => {
-        entered = true;
-        return new Promise<boolean>(() => undefined);
-      },
-    });
+    const hang = newHang();
+    const pool = jar.pool({ url: server.url, maxConns: 1, ...hangingHook('beforeAcquire', hang) });
     const acquiring = track(pool.acquire({ timeout: 200 }));
-    await until(() => entered, 'beforeAcquire to start');
+    await until(() => hang.entered, 'beforeAcquire to start');
     const peer = server.peers[server.peers.length - 1]!;
     await vi.advanceTimersByTimeAsync(199);
     expect(acquiring.status).toBe('pending');
@@ -91,18 +79,11 @@ describe('defect 2: the acquire deadline and signal bound beforeAcquire', () => 
   });
 
   it('aborting rejects at once with signal.reason while beforeAcquire hangs', async () => {
-    let entered = false;
-    const pool = jar.pool({
-      url: server.url,
-      maxConns: 1,
-      beforeAcquire: () => {
-        entered = true;
-        return new Promise<boolean>(() => undefined);
-      },
-    });
+    const hang = newHang();
+    const pool = jar.pool({ url: server.url, maxConns: 1, ...hangingHook('beforeAcquire', hang) });
     const controller = new AbortController();
     const acquiring = track(pool.acquire({ signal: controller.signal }));
-    await until(() => entered, 'beforeAcquire to start');
+    await until(() => hang.entered, 'beforeAcquire to start');
     const reason = new Error('gave up');
     controller.abort(reason);
     await turns(2);

@@ -3,10 +3,11 @@
 // nothing is left behind. (MultiplexPool's dial hooks, which share the dial path, are raced in
 // test/multiplex/dial-hooks.test.ts.)
 import { describe, expect, it, vi } from 'vitest';
-import type { Connection, PoolConfig } from '../../src/index.js';
 import {
   PoolJar,
   gauges,
+  hangingHook,
+  newHang,
   startPeerServer,
   track,
   turns,
@@ -21,32 +22,6 @@ import {
 const jar = new PoolJar();
 const server = useSuiteServer(() => startPeerServer(), jar);
 
-/** A hook that never settles; a connection hook first starts a read that never gets its message. */
-interface Hang {
-  entered: boolean;
-  read: Outcome<string> | undefined;
-}
-
-function hangingHook(
-  name: 'beforeConnect' | 'afterConnect' | 'beforeAcquire',
-  hang: Hang,
-): Partial<PoolConfig> {
-  const connHook = (conn: Connection): Promise<never> => {
-    hang.entered = true;
-    hang.read = track(conn.readMessage());
-    return new Promise<never>(() => undefined);
-  };
-  if (name === 'beforeConnect') {
-    return {
-      beforeConnect: () => {
-        hang.entered = true;
-        return new Promise<void>(() => undefined);
-      },
-    };
-  }
-  return name === 'afterConnect' ? { afterConnect: connHook } : { beforeAcquire: connHook };
-}
-
 type Bound = 'close()' | 'close({ timeout })' | 'acquire timeout' | 'abort';
 const bounds: Bound[] = ['close()', 'close({ timeout })', 'acquire timeout', 'abort'];
 
@@ -55,7 +30,7 @@ describe.each(['beforeConnect', 'afterConnect', 'beforeAcquire'] as const)(
   (hook) => {
     it.each(bounds)('loses to %s: the acquire rejects on time, the connection is closed', async (bound) => {
       useFakeClock();
-      const hang: Hang = { entered: false, read: undefined };
+      const hang = newHang();
       const pool = jar.pool({
         url: server.url,
         maxConns: 1,

@@ -9,6 +9,7 @@ import type { PooledConnection } from '../../src/index.js';
 import { startScriptedServer, type TestWsServer, type WsServerOptions } from '../helpers/index.js';
 
 import { within } from '../helpers/async.js';
+export { hangingHook, newHang, type Hang } from '../helpers/hooks.js';
 export { useSuiteServer } from '../helpers/suite.js';
 
 export {
